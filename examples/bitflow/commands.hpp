@@ -1,0 +1,13 @@
+// The bitflow client's subcommands. Each takes the arguments after its name and returns
+// the process exit status; failures are thrown (bitflow::Error, cli::UsageError).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cli {
+
+int run_info(const std::vector<std::string>& args);
+int run_create(const std::vector<std::string>& args);
+
+}  // namespace cli

@@ -1,0 +1,50 @@
+// bitflow — the command-line client. Dispatches to a subcommand; every failure ends as
+// one line on stderr and a non-zero exit status (2 for usage errors, 1 otherwise).
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+#include "commands.hpp"
+
+namespace {
+
+constexpr const char* usage_text =
+    "usage: bitflow <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  info <file.torrent | magnet-uri> [--json]\n"
+    "      show what a torrent or magnet link holds\n"
+    "  create <path> -o <out.torrent> [-t tracker-url]... [-w webseed-url]...\n"
+    "         [--piece-size N] [--private] [--comment TEXT] [--no-date] [--threads N]\n"
+    "      make a .torrent from a file or a folder (-t once per tier;\n"
+    "      'url1,url2' puts several trackers in one tier)\n"
+    "  version\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::fputs(usage_text, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  std::string command = args[0];
+  args.erase(args.begin());
+  try {
+    if (command == "info") return cli::run_info(args);
+    if (command == "create") return cli::run_create(args);
+    if (command == "version" || command == "--version") {
+      std::puts("bitflow " BITFLOW_VERSION);
+      return 0;
+    }
+    throw cli::UsageError("unknown command '" + command + "' (try 'bitflow --help')");
+  } catch (const cli::UsageError& e) {
+    std::fprintf(stderr, "bitflow: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bitflow: %s\n", e.what());
+    return 1;
+  }
+}
