@@ -1,0 +1,130 @@
+# lib.sh — helpers shared by the integration scripts. Source it; do not run it.
+#
+# Conventions: every script is called as `script <bitflow-cli> <scratch-dir> [more...]`,
+# keeps all its files in the scratch folder (emptied first), exits 0 when everything
+# agrees, 1 on the first disagreement and 77 (ctest's "skipped") when a tool it needs
+# is not installed.
+# shellcheck shell=bash
+
+INTEGRATION_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ORACLE="$INTEGRATION_DIR/torrent_oracle.py"
+# Debian's python3-libtorrent is importable only from Debian's own interpreter; a
+# python3 found first on PATH (pyenv) does not have it.
+SYSTEM_PYTHON=/usr/bin/python3
+SKIP_STATUS=77
+
+BITFLOW=
+SCRATCH=
+
+die() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+skip() {
+  echo "SKIPPED: $*" >&2
+  exit "$SKIP_STATUS"
+}
+
+step() {
+  echo "-- $*"
+}
+
+# init <bitflow-cli> <scratch-dir>: checks the arguments and empties the scratch folder.
+init() {
+  [[ $# -ge 2 ]] || die "usage: $0 <bitflow-cli> <scratch-dir> ..."
+  BITFLOW=$1
+  SCRATCH=$2
+  [[ -x $BITFLOW ]] || die "bitflow CLI not found or not executable: $BITFLOW"
+  # The folder is deleted and recreated: refuse anything that is not a private subfolder.
+  [[ $SCRATCH == /?*/?* && $SCRATCH != *..* ]] || die "refusing scratch folder '$SCRATCH'"
+  rm -rf -- "$SCRATCH"
+  mkdir -p -- "$SCRATCH/tmp"
+  # Tools that make temporary files put them here too.
+  export TMPDIR="$SCRATCH/tmp"
+  # Some tools' output (dates, sizes) depends on the locale; the file names are UTF-8.
+  export LC_ALL=C.UTF-8
+}
+
+require_tool() {
+  command -v "$1" >/dev/null 2>&1 || skip "required tool '$1' is not installed"
+}
+
+require_python() {
+  [[ -x $SYSTEM_PYTHON ]] || skip "required tool '$SYSTEM_PYTHON' is not installed"
+}
+
+require_libtorrent() {
+  require_python
+  "$SYSTEM_PYTHON" -c 'import libtorrent' 2>/dev/null ||
+    skip "required tool python3-libtorrent is not installed (cannot import it in $SYSTEM_PYTHON)"
+}
+
+oracle() {
+  "$SYSTEM_PYTHON" "$ORACLE" "$@"
+}
+
+# random_file <path> <bytes>
+random_file() {
+  mkdir -p -- "$(dirname -- "$1")"
+  head -c "$2" /dev/urandom >"$1"
+}
+
+# make_sample_data <dir>: a single file whose size is not a multiple of any piece size,
+# and a folder with nested subfolders, an empty file and names with spaces and UTF-8.
+make_sample_data() {
+  local dir=$1
+  random_file "$dir/single.bin" $((3 * 1024 * 1024 + 12345))
+  random_file "$dir/multi/a.bin" 300000
+  : >"$dir/multi/empty.txt"
+  random_file "$dir/multi/sub/b.bin" 40000
+  random_file "$dir/multi/sub/deeper/naïve résumé ü.dat" 70001
+  random_file "$dir/multi/sub/deeper/even deeper/z z.txt" 17
+  random_file "$dir/multi/Ärger/β file.bin" 123
+}
+
+# bitflow_json <torrent> <out.json>: `bitflow info --json`, which must succeed quietly.
+bitflow_json() {
+  local err="$SCRATCH/tmp/info.stderr"
+  "$BITFLOW" info --json "$1" >"$2" 2>"$err" ||
+    die "bitflow info --json $1 failed: $(cat "$err")"
+  [[ ! -s $err ]] || die "bitflow info --json $1 wrote to stderr: $(cat "$err")"
+}
+
+# transmission_field <torrent> <label>: the value of a "  Label: value" line of
+# transmission-show's GENERAL section.
+transmission_field() {
+  local out
+  out=$(transmission-show "$1") || die "transmission-show cannot read $1"
+  sed -n "s/^ *$2: //p" <<<"$out" | head -n 1
+}
+
+# check_transmission_show <torrent> <bitflow.json>: transmission-show must agree with
+# bitflow on the info-hash, the piece count and the private flag.
+check_transmission_show() {
+  local torrent=$1 json=$2 ours theirs
+  ours=$(oracle field "$json" info_hash)
+  theirs=$(transmission_field "$torrent" Hash)
+  [[ $ours == "$theirs" ]] ||
+    die "$torrent: info-hash: bitflow says '$ours', transmission-show says '$theirs'"
+
+  ours=$(oracle field "$json" num_pieces)
+  theirs=$(transmission_field "$torrent" "Piece Count")
+  [[ $ours == "$theirs" ]] ||
+    die "$torrent: piece count: bitflow says '$ours', transmission-show says '$theirs'"
+
+  ours=$(oracle field "$json" private)
+  theirs=$(transmission_field "$torrent" Privacy)
+  case "$ours/$theirs" in
+    "true/Private torrent" | "false/Public torrent") ;;
+    *) die "$torrent: private flag: bitflow says '$ours', transmission-show says '$theirs'" ;;
+  esac
+}
+
+# check_with_libtorrent <torrent> <bitflow.json> [oracle options...]
+check_with_libtorrent() {
+  local torrent=$1 json=$2
+  shift 2
+  oracle compare "$torrent" "$json" "$@" ||
+    die "$torrent: bitflow and libtorrent disagree (see above)"
+}
