@@ -5,6 +5,7 @@
 #include <charconv>
 #include <limits>
 
+#include "util/error_category.hpp"
 #include "util/failure.hpp"
 #include "util/hex.hpp"
 
@@ -12,32 +13,28 @@ namespace bitflow {
 namespace magnet {
 namespace {
 
-class Category final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "magnet"; }
-  std::string message(int code) const override {
-    switch (static_cast<errc>(code)) {
-      case errc::not_a_magnet:
-        return "not a magnet link";
-      case errc::missing_info_hash:
-        return "magnet link has no info-hash";
-      case errc::invalid_info_hash:
-        return "invalid info-hash in magnet link";
-      case errc::conflicting_info_hash:
-        return "magnet link has conflicting info-hashes";
-      case errc::invalid_percent_encoding:
-        return "invalid percent-encoding in magnet link";
-      case errc::invalid_parameter:
-        return "invalid parameter in magnet link";
-    }
-    return "unknown magnet error";
+const char* describe(errc e) noexcept {
+  switch (e) {
+    case errc::not_a_magnet:
+      return "not a magnet link";
+    case errc::missing_info_hash:
+      return "magnet link has no info-hash";
+    case errc::invalid_info_hash:
+      return "invalid info-hash in magnet link";
+    case errc::conflicting_info_hash:
+      return "magnet link has conflicting info-hashes";
+    case errc::invalid_percent_encoding:
+      return "invalid percent-encoding in magnet link";
+    case errc::invalid_parameter:
+      return "invalid parameter in magnet link";
   }
-};
+  return nullptr;
+}
 
 }  // namespace
 
 const std::error_category& category() noexcept {
-  static const Category instance;
+  static const util::EnumCategory<errc> instance("magnet", describe);
   return instance;
 }
 

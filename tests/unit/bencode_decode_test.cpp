@@ -234,3 +234,10 @@ TEST_CASE("bencode an absent node is safe to ask anything but type()", "[bencode
   CHECK_THROWS_AS(absent.as_int(), Error);
   CHECK_THROWS_AS(to_value(absent), Error);
 }
+
+TEST_CASE("error codes carry their area's name and a message", "[errors]") {
+  std::error_code code = errc::leading_zero;
+  CHECK(std::string(code.category().name()) == "bencode");
+  CHECK(code.message() == "leading zero");
+  CHECK(make_error_code(static_cast<errc>(999)).message() == "bencode error 999");
+}
