@@ -10,9 +10,10 @@
 #   cmake --build build-fuzz -j1
 #
 # Each target starts from a scratch copy of its seeds (fuzz/seeds/<kind>/, plus the shared
-# .torrent corpus for bencode and metainfo) in a temporary directory, so the repository is
-# never written to. On failure that directory is kept and its path printed: the crashing
-# inputs are in artifacts/<target>/, the full fuzzer output in logs/<target>.log.
+# .torrent corpus for the bencode kind, i.e. bencode and metainfo) in a temporary
+# directory, so the repository is never written to. On failure that directory is kept and
+# its path printed: the crashing inputs are in artifacts/<target>/, the full fuzzer output
+# in logs/<target>.log.
 #
 # BITFLOW_TORRENT_CORPUS overrides where the .torrent corpus is looked for.
 set -euo pipefail
@@ -41,7 +42,7 @@ prepare_corpus() {
   local target=$1 kind=$2 corpus=$scratch/corpus/$1
   mkdir -p "$corpus"
   cp "$fuzz_dir/seeds/$kind"/* "$corpus"/ 2>/dev/null || true
-  if [[ $kind != magnet ]]; then
+  if [[ $kind == bencode ]]; then
     if [[ -d $torrents ]]; then
       local dir
       for dir in libtorrent libtorrent/mutable anacrolix; do
@@ -87,6 +88,7 @@ failed=()
 run_target fuzz_bencode bencode || failed+=(fuzz_bencode)
 run_target fuzz_metainfo bencode -max_len=1048576 || failed+=(fuzz_metainfo)
 run_target fuzz_magnet magnet || failed+=(fuzz_magnet)
+run_target fuzz_udp_tracker udp_tracker || failed+=(fuzz_udp_tracker)
 
 if [[ ${#failed[@]} -gt 0 ]]; then
   echo
