@@ -20,6 +20,10 @@ constexpr const char* usage_text =
     "         [--piece-size N] [--private] [--comment TEXT] [--no-date] [--threads N]\n"
     "      make a .torrent from a file or a folder (-t once per tier;\n"
     "      'url1,url2' puts several trackers in one tier)\n"
+    "  announce <file.torrent | magnet-uri> [--tracker URL]... [--scrape] [--json]\n"
+    "           [--port N] [--event started|completed|stopped|none] [--peer-id ID]\n"
+    "           [--numwant N] [--left N] [--uploaded N] [--downloaded N] [--timeout S]\n"
+    "      ask the trackers (http, https, udp) for peers and print their replies\n"
     "  version\n";
 
 }  // namespace
@@ -35,6 +39,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "info") return cli::run_info(args);
     if (command == "create") return cli::run_create(args);
+    if (command == "announce") return cli::run_announce(args);
     if (command == "version" || command == "--version") {
       std::puts("bitflow " BITFLOW_VERSION);
       return 0;

@@ -1,0 +1,327 @@
+// CurlReactor: libcurl's multi_socket interface on an asio::io_context.
+//
+// How it works (libcurl's "multi_socket" contract): curl tells us, through the socket
+// callback, which sockets it wants watched for reading or writing, and through the timer
+// callback when it next needs to be called. We watch each socket with an
+// asio::posix::stream_descriptor (released, never closed: curl owns the fd) and a
+// steady_timer, and call curl_multi_socket_action when one fires. The callbacks only record
+// what curl wants and arm waits; libcurl itself is only ever called from Asio handlers,
+// never from inside a libcurl callback.
+//
+// Invariants: a Watch lives while curl wants its socket; its waits hold a shared_ptr to it,
+// so a wait that completes after curl dropped the socket sees `removed` and does nothing.
+// Every finished transfer's handler is posted, so user code never runs inside libcurl.
+#include "net/curl_reactor.hpp"
+
+#include <curl/curl.h>
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <mutex>
+
+#include "util/error_category.hpp"
+
+namespace bitflow::net {
+
+namespace asio = boost::asio;
+
+namespace {
+
+const char* describe(errc e) noexcept {
+  switch (e) {
+    case errc::transfer_failed:
+      return "transfer failed";
+    case errc::timed_out:
+      return "transfer timed out";
+    case errc::body_too_large:
+      return "response body too large";
+    case errc::cancelled:
+      return "transfer cancelled";
+  }
+  return nullptr;
+}
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+}  // namespace
+
+const std::error_category& category() noexcept {
+  static const util::EnumCategory<errc> instance("net", describe);
+  return instance;
+}
+
+std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), category()};
+}
+
+struct CurlReactor::Impl {
+  struct Transfer {
+    TransferId id;
+    CURL* easy = nullptr;
+    curl_slist* headers = nullptr;
+    HttpRequest request;
+    HttpResponse response;
+    Handler handler;
+    bool too_large = false;
+    char error_buffer[CURL_ERROR_SIZE] = {};
+  };
+
+  struct Watch {
+    explicit Watch(asio::io_context& io, curl_socket_t fd) : descriptor(io, fd) {}
+    asio::posix::stream_descriptor descriptor;
+    int wanted = 0;  // CURL_POLL_IN / OUT / INOUT
+    bool reading = false, writing = false, removed = false;
+  };
+
+  asio::io_context& io;
+  CURLM* multi = nullptr;
+  asio::steady_timer timer;
+  std::map<TransferId, std::unique_ptr<Transfer>> transfers;
+  std::map<curl_socket_t, std::shared_ptr<Watch>> watches;
+  TransferId next_id = 1;
+  bool timer_due = false;
+
+  explicit Impl(asio::io_context& context) : io(context), timer(context) {
+    global_init();
+    multi = curl_multi_init();
+    if (!multi) throw std::runtime_error("curl_multi_init failed");
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
+  }
+
+  ~Impl() {
+    for (auto& [id, t] : transfers) {
+      curl_multi_remove_handle(multi, t->easy);
+      release(*t);
+    }
+    for (auto& [fd, w] : watches) {
+      w->removed = true;
+      w->descriptor.release();
+    }
+    curl_multi_cleanup(multi);
+  }
+
+  // ---- libcurl callbacks: record and arm, never call libcurl --------------------
+
+  static int on_socket(CURL*, curl_socket_t fd, int what, void* self_ptr, void*) {
+    auto* self = static_cast<Impl*>(self_ptr);
+    if (what == CURL_POLL_REMOVE) {
+      auto it = self->watches.find(fd);
+      if (it != self->watches.end()) {
+        it->second->removed = true;
+        it->second->descriptor.cancel();
+        it->second->descriptor.release();
+        self->watches.erase(it);
+      }
+      return 0;
+    }
+    auto& watch = self->watches[fd];
+    if (!watch) watch = std::make_shared<Watch>(self->io, fd);
+    watch->wanted = what;
+    self->arm(watch, fd);
+    return 0;
+  }
+
+  static int on_timer(CURLM*, long timeout_ms, void* self_ptr) {
+    auto* self = static_cast<Impl*>(self_ptr);
+    self->timer.cancel();
+    if (timeout_ms < 0) return 0;  // -1: no timeout wanted
+    self->timer.expires_after(std::chrono::milliseconds(timeout_ms));
+    self->timer.async_wait([self](std::error_code ec) {
+      if (ec) return;  // cancelled: a newer timeout replaced this one
+      self->act(CURL_SOCKET_TIMEOUT, 0);
+    });
+    return 0;
+  }
+
+  static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* t_ptr) {
+    auto* t = static_cast<Transfer*>(t_ptr);
+    std::size_t n = size * count;
+    if (t->response.body.size() + n > t->request.max_body) {
+      t->too_large = true;
+      return 0;  // makes libcurl fail the transfer with CURLE_WRITE_ERROR
+    }
+    t->response.body.append(data, n);
+    return n;
+  }
+
+  // ---- Asio side ---------------------------------------------------------------
+
+  void arm(const std::shared_ptr<Watch>& watch, curl_socket_t fd) {
+    if ((watch->wanted & CURL_POLL_IN) && !watch->reading) {
+      watch->reading = true;
+      watch->descriptor.async_wait(asio::posix::stream_descriptor::wait_read,
+                                   [this, watch, fd](std::error_code ec) {
+                                     watch->reading = false;
+                                     if (ec || watch->removed) return;
+                                     act(fd, CURL_CSELECT_IN);
+                                     if (!watch->removed) arm(watch, fd);
+                                   });
+    }
+    if ((watch->wanted & CURL_POLL_OUT) && !watch->writing) {
+      watch->writing = true;
+      watch->descriptor.async_wait(asio::posix::stream_descriptor::wait_write,
+                                   [this, watch, fd](std::error_code ec) {
+                                     watch->writing = false;
+                                     if (ec || watch->removed) return;
+                                     act(fd, CURL_CSELECT_OUT);
+                                     if (!watch->removed) arm(watch, fd);
+                                   });
+    }
+  }
+
+  void act(curl_socket_t fd, int events) {
+    int running = 0;
+    curl_multi_socket_action(multi, fd, events, &running);
+    collect_finished();
+  }
+
+  void collect_finished() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      Transfer* raw = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &raw);
+      CURLcode result = msg->data.result;
+      auto it = transfers.find(raw->id);
+      finish(it, outcome(*raw, result));
+    }
+  }
+
+  static ErrorInfo outcome(Transfer& t, CURLcode result) {
+    ErrorInfo error;
+    if (result == CURLE_OK) {
+      curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &t.response.status);
+      char* url = nullptr;
+      curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &url);
+      if (url) t.response.effective_url = url;
+      return error;
+    }
+    std::string detail = t.error_buffer[0] ? t.error_buffer : curl_easy_strerror(result);
+    if (t.too_large) {
+      error.code = make_error_code(errc::body_too_large);
+      error.message =
+          t.request.url + ": response larger than " + std::to_string(t.request.max_body) + " bytes";
+    } else if (result == CURLE_OPERATION_TIMEDOUT) {
+      error.code = make_error_code(errc::timed_out);
+      error.message = t.request.url + ": " + detail;
+    } else {
+      error.code = make_error_code(errc::transfer_failed);
+      error.message = t.request.url + ": " + detail;
+    }
+    return error;
+  }
+
+  void finish(std::map<TransferId, std::unique_ptr<Transfer>>::iterator it, ErrorInfo error) {
+    std::unique_ptr<Transfer> t = std::move(it->second);
+    transfers.erase(it);
+    curl_multi_remove_handle(multi, t->easy);
+    Handler handler = std::move(t->handler);
+    HttpResponse response = std::move(t->response);
+    release(*t);
+    asio::post(io, [handler = std::move(handler), error = std::move(error),
+                    response = std::move(response)]() mutable {
+      handler(std::move(error), std::move(response));
+    });
+  }
+
+  static void release(Transfer& t) {
+    curl_easy_cleanup(t.easy);
+    curl_slist_free_all(t.headers);
+    t.easy = nullptr;
+    t.headers = nullptr;
+  }
+
+  // Configures an easy handle from the request; false (with `error`) on a bad option.
+  bool configure(Transfer& t, ErrorInfo& error) {
+    const HttpRequest& r = t.request;
+    CURL* e = t.easy;
+    auto ms = [](std::chrono::milliseconds d) { return static_cast<long>(d.count()); };
+    bool ok = curl_easy_setopt(e, CURLOPT_URL, r.url.c_str()) == CURLE_OK &&
+              curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, r.protocols.c_str()) == CURLE_OK &&
+              curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, r.protocols.c_str()) == CURLE_OK;
+    if (!ok) {
+      error.code = make_error_code(errc::transfer_failed);
+      error.message = r.url + ": unsupported URL or protocol";
+      return false;
+    }
+    curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error_buffer);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms(r.timeout));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms(r.connect_timeout));
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, r.max_redirects > 0 ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, r.max_redirects);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, r.user_agent.c_str());
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // whatever libcurl can decode
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, r.verify_tls ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, r.verify_tls ? 2L : 0L);
+    if (r.proxy) curl_easy_setopt(e, CURLOPT_PROXY, r.proxy->c_str());
+    if (r.method != "GET") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    if (!r.body.empty() || r.method == "POST" || r.method == "PUT") {
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    }
+    for (const auto& h : r.headers)
+      t.headers = curl_slist_append(t.headers, h.c_str());
+    if (t.headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+    return true;
+  }
+};
+
+CurlReactor::CurlReactor(asio::io_context& io) : impl_(std::make_unique<Impl>(io)), io_(io) {}
+
+CurlReactor::~CurlReactor() = default;
+
+CurlReactor::TransferId CurlReactor::start(HttpRequest request, Handler handler) {
+  auto t = std::make_unique<Impl::Transfer>();
+  t->id = impl_->next_id++;
+  t->request = std::move(request);
+  t->handler = std::move(handler);
+  t->easy = curl_easy_init();
+  TransferId id = t->id;
+  ErrorInfo error;
+  if (!t->easy || !impl_->configure(*t, error)) {
+    if (!error) {
+      error.code = make_error_code(errc::transfer_failed);
+      error.message = "curl_easy_init failed";
+    }
+    Handler h = std::move(t->handler);
+    Impl::release(*t);
+    asio::post(io_, [h = std::move(h), error]() { h(error, {}); });
+    return id;
+  }
+  CURL* easy = t->easy;
+  impl_->transfers.emplace(id, std::move(t));
+  curl_multi_add_handle(impl_->multi, easy);  // schedules a timer callback to kick it off
+  return id;
+}
+
+void CurlReactor::cancel(TransferId id) {
+  auto it = impl_->transfers.find(id);
+  if (it == impl_->transfers.end()) return;
+  ErrorInfo error;
+  error.code = make_error_code(errc::cancelled);
+  error.message = it->second->request.url + ": cancelled";
+  impl_->finish(it, std::move(error));
+}
+
+std::size_t CurlReactor::active() const noexcept {
+  return impl_->transfers.size();
+}
+
+void CurlReactor::connect_cancellation(TransferId id, asio::cancellation_slot slot) {
+  slot.assign([this, id](asio::cancellation_type) { cancel(id); });
+}
+
+}  // namespace bitflow::net

@@ -1,0 +1,108 @@
+// CurlReactor — every client-side HTTP(S) request of bitflow goes through one libcurl multi
+// handle driven by an asio::io_context (curl_multi_socket_action, with Asio watching
+// curl's sockets and its timer). No thread of its own, no busy loop, never blocks.
+//
+// Threading: construct, start, cancel and destroy on the io_context's thread (or before
+// it runs); handlers run there too. Internal to bitflow.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "bitflow/error.hpp"
+
+namespace bitflow::net {
+
+enum class errc {
+  transfer_failed = 1,  ///< libcurl failed the transfer; the message has its reason
+  timed_out,            ///< the request's deadline passed
+  body_too_large,       ///< the body exceeded HttpRequest::max_body
+  cancelled,            ///< cancel() or the awaiting coroutine's cancellation
+};
+const std::error_category& category() noexcept;
+std::error_code make_error_code(errc e) noexcept;
+
+struct HttpRequest {
+  std::string url;
+  std::string method = "GET";
+  std::string body;                  ///< sent for POST/PUT
+  std::vector<std::string> headers;  ///< "Name: value"
+  std::chrono::milliseconds timeout{30'000};
+  std::chrono::milliseconds connect_timeout{10'000};
+  long max_redirects = 5;
+  std::size_t max_body = 4u << 20;
+  std::string protocols = "http,https";  ///< allowed for the URL and every redirect
+  std::string user_agent = "bitflow/0.1";
+  std::optional<std::string> proxy;  ///< libcurl proxy syntax ("socks5h://host:port", ...)
+  bool verify_tls = true;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;
+  std::string effective_url;  ///< after redirects
+};
+
+class CurlReactor {
+ public:
+  using TransferId = std::uint64_t;
+  using Handler = std::function<void(ErrorInfo, HttpResponse)>;
+
+  explicit CurlReactor(boost::asio::io_context& io);
+  ~CurlReactor();  ///< cancels everything still running (handlers get errc::cancelled)
+  CurlReactor(const CurlReactor&) = delete;
+  CurlReactor& operator=(const CurlReactor&) = delete;
+
+  /// Starts a transfer; `handler` runs exactly once on the io_context with the outcome.
+  /// Any HTTP status is a success here: callers judge the status.
+  TransferId start(HttpRequest request, Handler handler);
+  /// Ends a running transfer early; its handler gets errc::cancelled. Unknown ids are ignored.
+  void cancel(TransferId id);
+  /// Transfers still running.
+  [[nodiscard]] std::size_t active() const noexcept;
+
+  /// Coroutine form: resolves to (error, response). Cancelling the awaiting operation
+  /// (per-operation cancellation) cancels the transfer.
+  template <typename Token = boost::asio::use_awaitable_t<>>
+  auto async_fetch(HttpRequest request, Token token = {}) {
+    return boost::asio::async_initiate<Token, void(ErrorInfo, HttpResponse)>(
+        [this](auto handler, HttpRequest req) { initiate(std::move(handler), std::move(req)); },
+        token, std::move(request));
+  }
+
+ private:
+  struct Impl;
+  template <typename H>
+  void initiate(H handler, HttpRequest request);
+  void connect_cancellation(TransferId id, boost::asio::cancellation_slot slot);
+
+  std::unique_ptr<Impl> impl_;
+  boost::asio::io_context& io_;
+};
+
+template <typename H>
+void CurlReactor::initiate(H handler, HttpRequest request) {
+  auto slot = boost::asio::get_associated_cancellation_slot(handler);
+  auto shared = std::make_shared<H>(std::move(handler));
+  TransferId id = start(std::move(request), [shared](ErrorInfo e, HttpResponse r) {
+    (*shared)(std::move(e), std::move(r));
+  });
+  if (slot.is_connected()) connect_cancellation(id, slot);
+}
+
+}  // namespace bitflow::net
+
+template <>
+struct std::is_error_code_enum<bitflow::net::errc> : std::true_type {};
