@@ -9,6 +9,7 @@
 // operation cancellation, e.g. `co_await (announce(...) || timer)`) abandons the request.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -41,6 +42,9 @@ class TrackerClient {
   ~TrackerClient();
   TrackerClient(const TrackerClient&) = delete;
   TrackerClient& operator=(const TrackerClient&) = delete;
+
+  /// The executor of the io_context the client lives on.
+  [[nodiscard]] boost::asio::any_io_executor get_executor() const noexcept;
 
   /// Announces to `url` (http://, https:// or udp://host:port).
   boost::asio::awaitable<AnnounceResponse> announce(std::string url, AnnounceRequest request);

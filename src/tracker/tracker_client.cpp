@@ -41,7 +41,8 @@ bool is_http(std::string_view url) {
 
 struct TrackerClient::Impl {
   Impl(asio::io_context& io, ClientOptions opts)
-      : options(std::move(opts)),
+      : executor(io.get_executor()),
+        options(std::move(opts)),
         curl(io),
         udp(io, UdpTrackerPool::Options{options.udp_base_timeout, options.udp_max_retransmits}) {}
 
@@ -67,6 +68,7 @@ struct TrackerClient::Impl {
     co_return std::move(response.body);
   }
 
+  asio::any_io_executor executor;
   ClientOptions options;
   net::CurlReactor curl;
   UdpTrackerPool udp;
@@ -76,6 +78,10 @@ TrackerClient::TrackerClient(asio::io_context& io, ClientOptions options)
     : impl_(std::make_unique<Impl>(io, std::move(options))) {}
 
 TrackerClient::~TrackerClient() = default;
+
+asio::any_io_executor TrackerClient::get_executor() const noexcept {
+  return impl_->executor;
+}
 
 asio::awaitable<AnnounceResponse> TrackerClient::announce(std::string url,
                                                           AnnounceRequest request) {
