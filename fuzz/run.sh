@@ -89,6 +89,7 @@ run_target fuzz_bencode bencode || failed+=(fuzz_bencode)
 run_target fuzz_metainfo bencode -max_len=1048576 || failed+=(fuzz_metainfo)
 run_target fuzz_magnet magnet || failed+=(fuzz_magnet)
 run_target fuzz_udp_tracker udp_tracker || failed+=(fuzz_udp_tracker)
+run_target fuzz_http_tracker http_tracker || failed+=(fuzz_http_tracker)
 
 if [[ ${#failed[@]} -gt 0 ]]; then
   echo

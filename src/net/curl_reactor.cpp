@@ -98,9 +98,13 @@ struct CurlReactor::Impl {
   }
 
   ~Impl() {
-    for (auto& [id, t] : transfers) {
-      curl_multi_remove_handle(multi, t->easy);
-      release(*t);
+    // As the header promises: what still runs completes with errc::cancelled (posted).
+    while (!transfers.empty()) {
+      auto it = transfers.begin();
+      ErrorInfo error;
+      error.code = make_error_code(errc::cancelled);
+      error.message = it->second->request.url + ": cancelled (the reactor was destroyed)";
+      finish(it, std::move(error));
     }
     for (auto& [fd, w] : watches) {
       w->removed = true;
@@ -205,6 +209,8 @@ struct CurlReactor::Impl {
       if (url) t.response.effective_url = url;
       return error;
     }
+    t.response.body.clear();  // a partial body is of no use to anyone; free it now
+    t.response.body.shrink_to_fit();
     std::string detail = t.error_buffer[0] ? t.error_buffer : curl_easy_strerror(result);
     if (t.too_large) {
       error.code = make_error_code(errc::body_too_large);

@@ -78,7 +78,9 @@ class CurlReactor {
   template <typename Token = boost::asio::use_awaitable_t<>>
   auto async_fetch(HttpRequest request, Token token = {}) {
     return boost::asio::async_initiate<Token, void(ErrorInfo, HttpResponse)>(
-        [this](auto handler, HttpRequest req) { initiate(std::move(handler), std::move(req)); },
+        [this](auto handler, HttpRequest req) {
+          this->initiate(std::move(handler), std::move(req));
+        },
         token, std::move(request));
   }
 
@@ -96,7 +98,8 @@ template <typename H>
 void CurlReactor::initiate(H handler, HttpRequest request) {
   auto slot = boost::asio::get_associated_cancellation_slot(handler);
   auto shared = std::make_shared<H>(std::move(handler));
-  TransferId id = start(std::move(request), [shared](ErrorInfo e, HttpResponse r) {
+  TransferId id = start(std::move(request), [shared, slot](ErrorInfo e, HttpResponse r) mutable {
+    if (slot.is_connected()) slot.clear();  // done: the slot must no longer reach this reactor
     (*shared)(std::move(e), std::move(r));
   });
   if (slot.is_connected()) connect_cancellation(id, slot);

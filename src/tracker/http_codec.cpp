@@ -165,7 +165,10 @@ std::string build_announce_url(std::string_view announce_url, const AnnounceRequ
 std::optional<std::string> scrape_url_for(std::string_view announce_url) {
   std::size_t query = announce_url.find('?');
   std::size_t slash = announce_url.rfind('/', query == std::string_view::npos ? query : query - 1);
-  if (slash == std::string_view::npos) return std::nullopt;
+  // The slash must start a path element, not be the second one of "scheme://".
+  std::size_t scheme = announce_url.substr(0, query).find("://");
+  if (slash == std::string_view::npos || (scheme != std::string_view::npos && slash <= scheme + 2))
+    return std::nullopt;
   std::string_view element = announce_url.substr(slash + 1);
   if (!element.starts_with("announce")) return std::nullopt;
   std::string out(announce_url.substr(0, slash + 1));

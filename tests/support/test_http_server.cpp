@@ -1,0 +1,177 @@
+// TestHttpServer: one accept loop and one coroutine per connection, all holding the shared
+// State (never the server), so destroying the server only has to close the sockets and
+// cancel the timers: every coroutine then fails its next operation and ends.
+#include "test_http_server.hpp"
+
+#include <array>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <map>
+
+namespace bitflow::test {
+
+namespace asio = boost::asio;
+using asio::use_awaitable;
+using asio::ip::tcp;
+
+namespace {
+
+struct Connection {
+  explicit Connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+  tcp::socket socket;
+  asio::steady_timer timer;
+};
+
+std::string_view reason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 302:
+      return "Found";
+    case 404:
+      return "Not Found";
+    default:
+      return "Status";
+  }
+}
+
+std::string head_of(const HttpReply& reply, std::uint64_t content_length) {
+  std::string head = "HTTP/1.1 " + std::to_string(reply.status) + " ";
+  head.append(reason(reply.status)).append("\r\n");
+  for (const std::string& line : reply.headers)
+    head.append(line).append("\r\n");
+  return head + "Content-Length: " + std::to_string(content_length) + "\r\n\r\n";
+}
+
+// "GET /a?b HTTP/1.1" -> "/a?b"
+std::string target_of(std::string_view request_line) {
+  std::size_t first = request_line.find(' ');
+  std::size_t second = request_line.find(' ', first + 1);
+  if (first == std::string_view::npos || second == std::string_view::npos) return "/";
+  return std::string(request_line.substr(first + 1, second - first - 1));
+}
+
+asio::awaitable<void> answer(Connection& c, const HttpReply& reply) {
+  switch (reply.kind) {
+    case HttpReply::Kind::respond: {
+      std::string head = head_of(reply, reply.body.size());
+      std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(reply.body)};
+      co_await asio::async_write(c.socket, buffers, use_awaitable);
+      co_return;
+    }
+    case HttpReply::Kind::stream_forever: {
+      std::string head = head_of(reply, std::uint64_t{1} << 50);
+      co_await asio::async_write(c.socket, asio::buffer(head), use_awaitable);
+      const std::string chunk(64 * 1024, 'x');
+      for (;;)  // until a write fails: the client went away or the server closed the socket
+        co_await asio::async_write(c.socket, asio::buffer(chunk), use_awaitable);
+    }
+    case HttpReply::Kind::close:
+      c.socket.close();
+      co_return;
+    case HttpReply::Kind::hang: {
+      std::array<char, 512> sink{};
+      for (;;)  // until the client closes (eof) or the server closes the socket
+        co_await c.socket.async_read_some(asio::buffer(sink), use_awaitable);
+    }
+  }
+}
+
+}  // namespace
+
+struct TestHttpServer::State {
+  explicit State(asio::io_context& io)
+      : acceptor(io, tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0)) {}
+
+  tcp::acceptor acceptor;
+  std::map<std::string, Handler, std::less<>> handlers;
+  std::vector<std::string> request_lines;
+  std::vector<std::weak_ptr<Connection>> connections;
+  bool stopped = false;
+
+  HttpReply dispatch(std::string_view target) {
+    auto it = handlers.find(target.substr(0, target.find('?')));
+    return it == handlers.end() ? HttpReply::status_only(404, "not found") : it->second(target);
+  }
+
+  // Coroutines take the state as a parameter (copied into the frame), never `this`.
+  static asio::awaitable<void> accept_loop(std::shared_ptr<State> self) {
+    while (!self->stopped) {
+      auto c = std::make_shared<Connection>(co_await self->acceptor.async_accept(use_awaitable));
+      std::erase_if(self->connections, [](const auto& weak) { return weak.expired(); });
+      self->connections.push_back(c);
+      asio::co_spawn(self->acceptor.get_executor(), serve(self, std::move(c)), asio::detached);
+    }
+  }
+
+  // Serves requests on one connection (keep-alive) until it fails or closes.
+  static asio::awaitable<void> serve(std::shared_ptr<State> self, std::shared_ptr<Connection> c) {
+    std::string buffer;
+    while (!self->stopped) {
+      std::size_t n = co_await asio::async_read_until(
+          c->socket, asio::dynamic_buffer(buffer, 64 * 1024), "\r\n\r\n", use_awaitable);
+      std::string line = buffer.substr(0, buffer.find("\r\n"));
+      buffer.erase(0, n);  // requests have no body here (GET)
+      self->request_lines.push_back(line);
+      HttpReply reply = self->dispatch(target_of(line));
+      if (reply.delay.count() > 0) {
+        c->timer.expires_after(reply.delay);
+        co_await c->timer.async_wait(use_awaitable);
+      }
+      if (self->stopped) co_return;
+      co_await answer(*c, reply);
+      if (reply.kind != HttpReply::Kind::respond) co_return;
+    }
+  }
+};
+
+TestHttpServer::TestHttpServer(asio::io_context& io) : state_(std::make_shared<State>(io)) {
+  asio::co_spawn(io, State::accept_loop(state_), asio::detached);
+}
+
+TestHttpServer::~TestHttpServer() {
+  state_->stopped = true;
+  boost::system::error_code ignored;
+  state_->acceptor.close(ignored);
+  for (const auto& weak : state_->connections) {
+    if (auto c = weak.lock()) {
+      c->socket.close(ignored);
+      c->timer.cancel();
+    }
+  }
+}
+
+std::uint16_t TestHttpServer::port() const {
+  return state_->acceptor.local_endpoint().port();
+}
+
+std::string TestHttpServer::url(std::string_view target) const {
+  return "http://127.0.0.1:" + std::to_string(port()) + std::string(target);
+}
+
+void TestHttpServer::on(std::string path, Handler handler) {
+  state_->handlers[std::move(path)] = std::move(handler);
+}
+
+void TestHttpServer::on(std::string path, HttpReply reply) {
+  on(std::move(path), [reply = std::move(reply)](std::string_view) { return reply; });
+}
+
+const std::vector<std::string>& TestHttpServer::request_lines() const {
+  return state_->request_lines;
+}
+
+std::size_t TestHttpServer::open_connections() const {
+  std::size_t open = 0;
+  for (const auto& weak : state_->connections)
+    if (auto c = weak.lock(); c && c->socket.is_open()) ++open;
+  return open;
+}
+
+}  // namespace bitflow::test

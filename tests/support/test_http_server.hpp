@@ -1,0 +1,85 @@
+// TestHttpServer — a scripted HTTP/1.1 server on 127.0.0.1 for tests of the HTTP clients.
+//
+// Handlers are registered per path and say what to do with a request: answer (status,
+// headers, body), answer after a delay, redirect, stream an endless body, close the
+// connection without answering, or never answer. The server records every request line it
+// receives so tests can check query strings.
+//
+// Threading: runs on the io_context it is given (the one shared with the code under test),
+// no threads of its own. Every connection is served by its own coroutine; destroying the
+// server closes the listener and every connection, so those coroutines end the next time
+// the io_context runs (or when it is destroyed). They never touch the server object itself.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bitflow::test {
+
+/// What the server does with one request.
+struct HttpReply {
+  enum class Kind {
+    respond,         ///< status, headers, body (with Content-Length), keep-alive
+    stream_forever,  ///< 200 and an endless body, written until the client goes away
+    close,           ///< close the connection without a byte of answer
+    hang,            ///< never answer; keep the connection open until the client leaves
+  };
+  Kind kind = Kind::respond;
+  int status = 200;
+  std::vector<std::string> headers;  ///< "Name: value" lines besides Content-Length
+  std::string body;
+  std::chrono::milliseconds delay{0};  ///< wait this long before doing any of the above
+
+  static HttpReply ok(std::string text) { return {Kind::respond, 200, {}, std::move(text)}; }
+  static HttpReply status_only(int code, std::string text = {}) {
+    return {Kind::respond, code, {}, std::move(text)};
+  }
+  static HttpReply redirect(const std::string& location, int code = 302) {
+    return {Kind::respond, code, {"Location: " + location}, {}};
+  }
+  static HttpReply stream_forever() { return {Kind::stream_forever, 200, {}, {}}; }
+  static HttpReply close_without_answer() { return {Kind::close, 200, {}, {}}; }
+  static HttpReply never_answer() { return {Kind::hang, 200, {}, {}}; }
+  HttpReply after(std::chrono::milliseconds wait) && {
+    delay = wait;
+    return std::move(*this);
+  }
+};
+
+class TestHttpServer {
+ public:
+  /// Sees the request target ("/path?query"); unknown paths get a 404.
+  using Handler = std::function<HttpReply(std::string_view target)>;
+
+  /// Listens on 127.0.0.1 with a port chosen by the system.
+  explicit TestHttpServer(boost::asio::io_context& io);
+  /// Closes the listener and every connection.
+  ~TestHttpServer();
+  TestHttpServer(const TestHttpServer&) = delete;
+  TestHttpServer& operator=(const TestHttpServer&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const;
+  /// "http://127.0.0.1:<port>" followed by `target`.
+  [[nodiscard]] std::string url(std::string_view target) const;
+
+  /// Answers requests for `path` (the target without its query).
+  void on(std::string path, Handler handler);
+  void on(std::string path, HttpReply reply);
+
+  /// Request lines received so far, oldest first ("GET /announce?... HTTP/1.1").
+  [[nodiscard]] const std::vector<std::string>& request_lines() const;
+  /// Connections the server still has open.
+  [[nodiscard]] std::size_t open_connections() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace bitflow::test
