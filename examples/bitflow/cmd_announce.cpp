@@ -6,9 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
@@ -19,6 +17,7 @@
 #include "bitflow/magnet.hpp"
 #include "bitflow/metainfo.hpp"
 #include "bitflow/tracker_client.hpp"
+#include "bitflow/with_timeout.hpp"
 #include "commands.hpp"
 
 namespace cli {
@@ -26,7 +25,6 @@ namespace {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-using namespace asio::experimental::awaitable_operators;
 using bitflow::tracker::AnnounceRequest;
 using bitflow::tracker::AnnounceResponse;
 using bitflow::tracker::ScrapeEntry;
@@ -94,16 +92,15 @@ struct Outcome {
   std::string scrape_error;
 };
 
-// Runs `op` with a deadline; the loser of the race is cancelled.
+// Runs `op` with a deadline; when the time runs out, `op` is cancelled.
 template <typename T>
 asio::awaitable<T> with_deadline(asio::awaitable<T> op, std::chrono::milliseconds limit,
                                  const std::string& url) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, limit);
-  auto result = co_await (std::move(op) || timer.async_wait(asio::use_awaitable));
-  if (result.index() == 1)
+  auto result = co_await bitflow::with_timeout(std::move(op), limit);
+  if (!result)
     throw bitflow::Error(bitflow::tracker::errc::timed_out,
                          url + ": no answer within " + std::to_string(limit.count() / 1000) + " s");
-  co_return std::get<0>(std::move(result));
+  co_return std::move(*result);
 }
 
 asio::awaitable<void> ask(bitflow::tracker::TrackerClient& client, Outcome& out,

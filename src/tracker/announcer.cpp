@@ -3,6 +3,8 @@
 // silent tracker delays failover by at most that long.
 #include "bitflow/announcer.hpp"
 
+#include "bitflow/with_timeout.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -44,19 +46,17 @@ AnnounceRequest Announcer::request(Event event) const {
 }
 
 asio::awaitable<void> Announcer::attempt(TrackerList::Attempt a) {
-  asio::steady_timer deadline(co_await asio::this_coro::executor, params_.attempt_timeout);
   try {
-    auto result = co_await (client_.announce(a.url, request(a.event)) ||
-                            deadline.async_wait(asio::use_awaitable));
-    if (result.index() == 1) {
+    auto reply =
+        co_await with_timeout(client_.announce(a.url, request(a.event)), params_.attempt_timeout);
+    if (!reply) {
       list_.on_failure(
-          a.url + ": no answer within " + std::to_string(params_.attempt_timeout.count()) + " ms",
+          "no answer within " + std::to_string(params_.attempt_timeout.count()) + " ms",
           Clock::now());
       co_return;
     }
-    auto& reply = std::get<0>(result);
-    list_.on_success(reply, Clock::now());
-    if (on_peers_ && !reply.peers.empty()) on_peers_(reply.peers);
+    list_.on_success(*reply, Clock::now());
+    if (on_peers_ && !reply->peers.empty()) on_peers_(reply->peers);
   } catch (const Error& e) {
     list_.on_failure(e.what(), Clock::now());
   }
@@ -98,10 +98,8 @@ asio::awaitable<void> Announcer::stop(std::chrono::milliseconds timeout) {
     (void)co_await run_done_.async_wait(asio::as_tuple(asio::use_awaitable));
   auto last = list_.stop();
   if (!last) co_return;
-  asio::steady_timer deadline(co_await asio::this_coro::executor, timeout);
   try {
-    (void)co_await (client_.announce(last->url, request(Event::stopped)) ||
-                    deadline.async_wait(asio::use_awaitable));
+    (void)co_await with_timeout(client_.announce(last->url, request(Event::stopped)), timeout);
   } catch (const Error&) {
     // The torrent is going away either way; a tracker that missed "stopped" forgets the
     // peer after its interval.
