@@ -90,6 +90,7 @@ run_target fuzz_metainfo bencode -max_len=1048576 || failed+=(fuzz_metainfo)
 run_target fuzz_magnet magnet || failed+=(fuzz_magnet)
 run_target fuzz_udp_tracker udp_tracker || failed+=(fuzz_udp_tracker)
 run_target fuzz_http_tracker http_tracker || failed+=(fuzz_http_tracker)
+run_target fuzz_wire wire -max_len=20000 || failed+=(fuzz_wire)
 
 if [[ ${#failed[@]} -gt 0 ]]; then
   echo

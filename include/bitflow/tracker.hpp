@@ -18,6 +18,7 @@
 
 #include "bitflow/error.hpp"
 #include "bitflow/hash.hpp"
+#include "bitflow/peer_id.hpp"
 
 namespace bitflow::tracker {
 
@@ -44,19 +45,6 @@ template <>
 struct std::is_error_code_enum<bitflow::tracker::errc> : std::true_type {};
 
 namespace bitflow {
-
-/// A peer id (20 arbitrary bytes).
-struct PeerId {
-  std::array<std::uint8_t, 20> bytes{};
-
-  /// "-BF0100-" followed by 12 random printable characters (Azureus style), so other
-  /// clients can tell what we are.
-  static PeerId generate();
-  [[nodiscard]] std::string_view view() const noexcept {
-    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-  }
-  friend bool operator==(const PeerId&, const PeerId&) = default;
-};
 
 /// A peer as a tracker reported it.
 struct PeerEntry {

@@ -1,6 +1,4 @@
-// The tracker error category, PeerId generation and Event names.
-#include <random>
-
+// The tracker error category and Event names.
 #include "bitflow/tracker.hpp"
 #include "util/error_category.hpp"
 
@@ -60,17 +58,5 @@ std::string_view to_string(Event e) noexcept {
 }
 
 }  // namespace tracker
-
-PeerId PeerId::generate() {
-  static constexpr std::string_view prefix = "-BF0100-";
-  static constexpr char alphabet[] =
-      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  thread_local std::mt19937 rng{std::random_device{}()};
-  std::uniform_int_distribution<std::size_t> pick(0, sizeof alphabet - 2);
-  PeerId id;
-  for (std::size_t i = 0; i < id.bytes.size(); ++i)
-    id.bytes[i] = static_cast<std::uint8_t>(i < prefix.size() ? prefix[i] : alphabet[pick(rng)]);
-  return id;
-}
 
 }  // namespace bitflow
