@@ -4,6 +4,7 @@
 # only when something is missing.
 set -euo pipefail
 
+# shellcheck disable=SC2207 # the npm entry below must vanish (no word) when npm is there
 packages=(
   # build
   build-essential cmake ninja-build ccache pkg-config git
@@ -12,7 +13,11 @@ packages=(
   # sanitizers and libFuzzer
   clang libclang-rt-14-dev
   # third-party programs the integration tests and the demo run against
-  transmission-cli mktorrent python3 python3-libtorrent
+  transmission-cli mktorrent python3 python3-libtorrent curl
+  # trackers the announce tests run against (tests/trackers/); bittorrent-tracker itself
+  # comes from npm. NodeSource's nodejs bundles npm and conflicts with Debian's npm
+  # package, so npm is asked for only when there is none on PATH yet.
+  opentracker nodejs $(command -v npm >/dev/null 2>&1 || echo npm)
 )
 
 missing=()

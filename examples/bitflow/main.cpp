@@ -36,6 +36,12 @@ int main(int argc, char** argv) {
   }
   std::string command = args[0];
   args.erase(args.begin());
+  for (const auto& arg : args) {
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(usage_text, stdout);
+      return 0;
+    }
+  }
   try {
     if (command == "info") return cli::run_info(args);
     if (command == "create") return cli::run_create(args);

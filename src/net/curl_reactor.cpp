@@ -44,6 +44,12 @@ const char* describe(errc e) noexcept {
   return nullptr;
 }
 
+// The URL without its query and fragment, for messages: queries carry peer ids, keys,
+// passkeys and signatures that have no business in logs.
+std::string redacted(const std::string& url) {
+  return url.substr(0, url.find_first_of("?#"));
+}
+
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -103,7 +109,7 @@ struct CurlReactor::Impl {
       auto it = transfers.begin();
       ErrorInfo error;
       error.code = make_error_code(errc::cancelled);
-      error.message = it->second->request.url + ": cancelled (the reactor was destroyed)";
+      error.message = redacted(it->second->request.url) + ": cancelled (the reactor was destroyed)";
       finish(it, std::move(error));
     }
     for (auto& [fd, w] : watches) {
@@ -214,14 +220,14 @@ struct CurlReactor::Impl {
     std::string detail = t.error_buffer[0] ? t.error_buffer : curl_easy_strerror(result);
     if (t.too_large) {
       error.code = make_error_code(errc::body_too_large);
-      error.message =
-          t.request.url + ": response larger than " + std::to_string(t.request.max_body) + " bytes";
+      error.message = redacted(t.request.url) + ": response larger than " +
+                      std::to_string(t.request.max_body) + " bytes";
     } else if (result == CURLE_OPERATION_TIMEDOUT) {
       error.code = make_error_code(errc::timed_out);
-      error.message = t.request.url + ": " + detail;
+      error.message = redacted(t.request.url) + ": " + detail;
     } else {
       error.code = make_error_code(errc::transfer_failed);
-      error.message = t.request.url + ": " + detail;
+      error.message = redacted(t.request.url) + ": " + detail;
     }
     return error;
   }
@@ -256,7 +262,7 @@ struct CurlReactor::Impl {
               curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, r.protocols.c_str()) == CURLE_OK;
     if (!ok) {
       error.code = make_error_code(errc::transfer_failed);
-      error.message = r.url + ": unsupported URL or protocol";
+      error.message = redacted(r.url) + ": unsupported URL or protocol";
       return false;
     }
     curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
@@ -318,7 +324,7 @@ void CurlReactor::cancel(TransferId id) {
   if (it == impl_->transfers.end()) return;
   ErrorInfo error;
   error.code = make_error_code(errc::cancelled);
-  error.message = it->second->request.url + ": cancelled";
+  error.message = redacted(it->second->request.url) + ": cancelled";
   impl_->finish(it, std::move(error));
 }
 
