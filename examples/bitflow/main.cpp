@@ -24,6 +24,10 @@ constexpr const char* usage_text =
     "           [--port N] [--event started|completed|stopped|none] [--peer-id ID]\n"
     "           [--numwant N] [--left N] [--uploaded N] [--downloaded N] [--timeout S]\n"
     "      ask the trackers (http, https, udp) for peers and print their replies\n"
+    "  download <file.torrent> [-o DIR] [--files 1,3-5] [--sequential]\n"
+    "           [--peer HOST:PORT]... [--no-trackers] [--quiet]\n"
+    "      download and verify a torrent (files numbered from 1 as in 'info --json');\n"
+    "      Ctrl-C stops, running it again resumes\n"
     "  version\n";
 
 }  // namespace
@@ -46,6 +50,7 @@ int main(int argc, char** argv) {
     if (command == "info") return cli::run_info(args);
     if (command == "create") return cli::run_create(args);
     if (command == "announce") return cli::run_announce(args);
+    if (command == "download") return cli::run_download(args);
     if (command == "version" || command == "--version") {
       std::puts("bitflow " BITFLOW_VERSION);
       return 0;

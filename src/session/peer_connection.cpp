@@ -1,0 +1,276 @@
+// PeerConnection: see peer_connection.hpp for the shape. Invariants: outstanding_ counts
+// our requests the peer has neither answered nor rejected; the picker's view of this
+// peer (availability, requests) is registered after the handshake and removed when run()
+// ends, whatever the reason.
+#include "session/peer_connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "bitflow/with_timeout.hpp"
+#include "session/torrent_impl.hpp"
+
+namespace bitflow::session {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr auto connect_timeout = 10s;
+constexpr auto handshake_timeout = 15s;
+constexpr auto keepalive_interval = 90s;
+constexpr auto silence_limit = 150s;   // nothing at all from the peer
+constexpr auto request_timeout = 30s;  // requests outstanding, no block arrived
+constexpr std::size_t max_outbox = 1u << 20;
+constexpr std::size_t min_pipeline = 8, max_pipeline = 512;
+
+[[noreturn]] void fail(peer::errc code, const std::string& what) {
+  throw Error(peer::make_error_code(code), what);
+}
+}  // namespace
+
+PeerConnection::PeerConnection(TorrentImpl& torrent, std::string address, tcp::endpoint endpoint)
+    : torrent_(torrent),
+      address_(std::move(address)),
+      endpoint_(endpoint),
+      socket_(torrent.executor()),
+      wake_writer_(torrent.executor(), Clock::time_point::max()),
+      reader_(peer::DecodeOptions{}, &torrent.info().geometry()) {}
+
+void PeerConnection::close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  wake_writer_.cancel();
+}
+
+asio::awaitable<void> PeerConnection::run() {
+  // However run() ends, the torrent forgets this peer and the socket closes.
+  struct Cleanup {
+    std::shared_ptr<PeerConnection> self;
+    ~Cleanup() {
+      if (self->registered_) self->torrent_.peer_disconnected(*self);
+      self->registered_ = false;
+      self->close();
+    }
+  } cleanup{shared_from_this()};
+  co_await connect_and_handshake();
+  co_await (reader() && writer() && watchdog());
+}
+
+asio::awaitable<void> PeerConnection::connect_and_handshake() {
+  auto connected = co_await with_timeout(
+      socket_.async_connect(endpoint_, asio::as_tuple(asio::use_awaitable)), connect_timeout);
+  if (!connected) fail(peer::errc::invalid_handshake, "connect timed out");
+  if (auto [ec] = *connected; ec) throw boost::system::system_error(ec);
+  socket_.set_option(tcp::no_delay(true));
+
+  peer::Handshake ours;
+  ours.info_hash = torrent_.info().info_hash();
+  ours.peer_id = torrent_.peer_id();
+  ours.set_supports_fast(true);
+  std::string hello;
+  peer::encode_handshake(ours, hello);
+  co_await asio::async_write(socket_, asio::buffer(hello), asio::use_awaitable);
+
+  auto read_handshake = [this]() -> asio::awaitable<peer::Handshake> {
+    for (;;) {
+      if (auto h = reader_.next_handshake()) co_return *h;
+      auto space = reader_.prepare(4096);
+      std::size_t n = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()),
+                                                       asio::use_awaitable);
+      reader_.commit(n);
+    }
+  };
+  auto theirs = co_await with_timeout(read_handshake(), handshake_timeout);
+  if (!theirs) fail(peer::errc::invalid_handshake, "no handshake within 15 s");
+  if (theirs->info_hash != ours.info_hash)
+    fail(peer::errc::invalid_handshake, "peer answered for another torrent");
+  if (theirs->peer_id == ours.peer_id)
+    fail(peer::errc::invalid_handshake, "connected to ourselves");
+  fast_ = theirs->supports_fast();
+  peer::DecodeOptions options;
+  options.fast_extension = fast_;
+  options.extension_protocol = theirs->supports_extensions();
+  reader_.set_options(options);
+  handshake_done_ = true;
+  last_received_ = last_sent_ = last_block_ = window_start_ = Clock::now();
+
+  key_ = torrent_.peer_connected(*this);
+  registered_ = true;
+  // Tell the peer what we have. With the fast extension the empty and full cases have
+  // messages of their own.
+  std::string bits = torrent_.our_bitfield();
+  bool none = bits.find_first_not_of('\0') == std::string::npos;
+  if (fast_ && none)
+    queue(peer::HaveNone{});
+  else if (!none)
+    queue(peer::Bitfield{bits});
+}
+
+asio::awaitable<void> PeerConnection::reader() {
+  for (;;) {
+    // Messages may already be buffered (they can arrive with the handshake).
+    while (auto message = reader_.next())
+      handle(*message);
+    fill_pipeline();
+    auto space = reader_.prepare(64 * 1024);
+    std::size_t n = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()),
+                                                     asio::use_awaitable);
+    reader_.commit(n);
+    last_received_ = Clock::now();
+  }
+}
+
+asio::awaitable<void> PeerConnection::writer() {
+  std::string sending;
+  while (!closed_) {
+    if (outbox_.empty()) {
+      (void)co_await wake_writer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    sending.swap(outbox_);  // everything queued goes out in one write
+    outbox_.clear();
+    co_await asio::async_write(socket_, asio::buffer(sending), asio::use_awaitable);
+    last_sent_ = Clock::now();
+    sending.clear();
+  }
+  fail(peer::errc::invalid_handshake, "connection closed");
+}
+
+asio::awaitable<void> PeerConnection::watchdog() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(1s);
+    co_await timer.async_wait(asio::use_awaitable);
+    auto now = Clock::now();
+    // Rate over one-second windows sizes the pipeline.
+    rate_ =
+        bytes_in_window_ * 1000 /
+        std::max<std::int64_t>(
+            1, std::chrono::duration_cast<std::chrono::milliseconds>(now - window_start_).count());
+    bytes_in_window_ = 0;
+    window_start_ = now;
+    if (now - last_received_ > silence_limit) fail(peer::errc::invalid_length, "peer went silent");
+    if (outstanding_ > 0 && !peer_choking_ && now - last_block_ > request_timeout) {
+      // The peer sits on our requests: give them to others and stop waiting here.
+      torrent_.picker().abort_requests(key_);
+      outstanding_ = 0;
+      fail(peer::errc::invalid_length, "requests unanswered for 30 s");
+    }
+    if (now - last_sent_ > keepalive_interval) queue(peer::KeepAlive{});
+    fill_pipeline();
+  }
+}
+
+void PeerConnection::queue(const peer::Message& message) {
+  if (closed_) return;
+  if (outbox_.size() > max_outbox) {  // the peer does not read: give up on it
+    close();
+    return;
+  }
+  peer::encode(message, outbox_);
+  wake_writer_.cancel();
+}
+
+void PeerConnection::send_have(PieceIndex piece) {
+  queue(peer::Have{piece});
+}
+
+void PeerConnection::send_cancel(const piece::BlockRequest& r) {
+  if (outstanding_ > 0) --outstanding_;
+  queue(peer::Cancel{r.block.piece, r.begin, r.length});
+}
+
+void PeerConnection::update_interest() {
+  bool want = torrent_.picker().is_interesting(key_) && !torrent_.finished();
+  if (want == am_interested_) return;
+  am_interested_ = want;
+  if (want)
+    queue(peer::Interested{});
+  else
+    queue(peer::NotInterested{});
+}
+
+std::size_t PeerConnection::pipeline_target() const {
+  // Enough requests to cover about two seconds at the peer's current rate.
+  auto blocks = static_cast<std::size_t>(rate_ * 2 / 16384);
+  return std::clamp(blocks, min_pipeline, max_pipeline);
+}
+
+void PeerConnection::fill_pipeline() {
+  if (!registered_ || closed_) return;
+  update_interest();
+  if (peer_choking_ || !am_interested_) return;
+  std::size_t target = pipeline_target();
+  if (outstanding_ >= target) return;
+  auto picks = torrent_.picker().pick(key_, target - outstanding_, torrent_.rng());
+  for (const auto& r : picks) {
+    queue(peer::Request{r.block.piece, r.begin, r.length});
+    ++outstanding_;
+  }
+}
+
+void PeerConnection::handle(const peer::Message& message) {
+  auto& picker = torrent_.picker();
+  std::visit(
+      [&](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, peer::Choke>) {
+          peer_choking_ = true;
+          // Without the fast extension a choke discards our requests; with it the peer
+          // rejects each one explicitly.
+          if (!fast_) {
+            picker.abort_requests(key_);
+            outstanding_ = 0;
+          }
+        } else if constexpr (std::is_same_v<T, peer::Unchoke>) {
+          peer_choking_ = false;
+        } else if constexpr (std::is_same_v<T, peer::Have>) {
+          picker.peer_have(key_, m.piece);
+        } else if constexpr (std::is_same_v<T, peer::Bitfield>) {
+          if (!picker.peer_bitfield(key_, m.bytes))
+            fail(peer::errc::invalid_bitfield, "bitfield of the wrong size");
+        } else if constexpr (std::is_same_v<T, peer::HaveAll>) {
+          picker.peer_have_all(key_);
+        } else if constexpr (std::is_same_v<T, peer::HaveNone>) {
+          picker.peer_have_none(key_);
+        } else if constexpr (std::is_same_v<T, peer::Piece>) {
+          on_piece(m);
+        } else if constexpr (std::is_same_v<T, peer::Reject>) {
+          if (auto index = torrent_.blocks().block_at(m.piece, m.begin, m.length)) {
+            picker.abort_request(Block{m.piece, *index}, key_);
+            if (outstanding_ > 0) --outstanding_;
+          }
+        }
+        // Interested / not interested / request / cancel matter once we seed; keep-alive,
+        // port, suggest, allowed-fast and extension messages need nothing from us yet.
+      },
+      message);
+}
+
+void PeerConnection::on_piece(const peer::Piece& m) {
+  auto index =
+      torrent_.blocks().block_at(m.piece, m.begin, static_cast<std::uint32_t>(m.data.size()));
+  if (!index) {
+    torrent_.count_wasted(static_cast<std::int64_t>(m.data.size()));
+    return;
+  }
+  if (outstanding_ > 0) --outstanding_;
+  auto now = Clock::now();
+  last_block_ = now;
+  bytes_in_window_ += static_cast<std::int64_t>(m.data.size());
+  torrent_.on_block(*this, Block{m.piece, *index}, m.data);
+}
+
+}  // namespace bitflow::session

@@ -1,0 +1,403 @@
+// TorrentImpl: see torrent_impl.hpp. The flow of a block: PeerConnection → on_block()
+// copies it into the piece's Assembly → when the picker says the piece is complete, the
+// Assembly moves into a disk-pool job that hashes it and, if it matches, writes it → the
+// result comes back to piece_done() on the network thread.
+#include "session/torrent_impl.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstring>
+
+#include "bitflow/hash.hpp"
+#include "bitflow/resume.hpp"
+#include "session/peer_connection.hpp"
+
+namespace bitflow::session {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr int max_connect_failures = 8;
+constexpr std::size_t max_failed_pieces_kept = 32;
+constexpr int hash_failures_before_ban = 3;
+
+// "host:port" or "[v6]:port" → host and port; nullopt when malformed.
+std::optional<std::pair<std::string, std::string>> split_address(const std::string& address) {
+  std::size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return std::nullopt;
+  std::string host = address.substr(0, colon);
+  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return std::make_pair(host, address.substr(colon + 1));
+}
+
+std::string format_peer(const PeerEntry& p) {
+  bool v6 = p.host.find(':') != std::string::npos;
+  return (v6 ? "[" + p.host + "]" : p.host) + ":" + std::to_string(p.port);
+}
+}  // namespace
+
+TorrentImpl::TorrentImpl(asio::any_io_executor executor, asio::thread_pool& disk,
+                         tracker::TrackerClient& trackers, const SessionSettings& settings,
+                         AddTorrentParams params)
+    : executor_(std::move(executor)),
+      disk_(disk),
+      settings_(settings),
+      params_(std::move(params)),
+      blocks_(params_.info.geometry()),
+      picker_(params_.info.geometry()),
+      storage_(std::make_shared<storage::Storage>(params_.info, params_.save_path,
+                                                  params_.file_priorities)),
+      rng_(std::random_device{}()),
+      trackers_(trackers),
+      ticker_(executor_),
+      disk_idle_(executor_, Clock::time_point::max()) {
+  if (!params_.file_priorities.empty()) picker_.set_file_priorities(params_.file_priorities);
+  picker_.set_sequential(params_.sequential);
+  const Geometry& g = params_.info.geometry();
+  for (PieceIndex p(0); p.value < g.num_pieces(); ++p)
+    if (picker_.piece_priority(p) > 0) wanted_bytes_ += g.piece_size(p);
+}
+
+TorrentImpl::~TorrentImpl() = default;
+
+void TorrentImpl::start() {
+  asio::co_spawn(executor_, main(), [self = shared_from_this()](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& error) {
+      self->set_state(TorrentState::error, error.what());
+    }
+  });
+}
+
+asio::awaitable<void> TorrentImpl::main() {
+  auto self = shared_from_this();
+  co_await check_existing_data();
+  if (stopping_) co_return;
+  if (picker_.is_finished()) {
+    on_finished();
+    co_return;
+  }
+  set_state(TorrentState::downloading);
+  for (const auto& address : params_.peers)
+    known_.try_emplace(address);
+  if (params_.use_trackers && !params_.info.trackers().empty()) {
+    tracker::Announcer::Params p;
+    p.info_hash = params_.info.info_hash();
+    p.peer_id = settings_.peer_id;
+    p.port = settings_.listen_port;
+    announcer_.emplace(
+        trackers_, params_.info.trackers(), p,
+        [this] {
+          return tracker::Announcer::Totals{0, downloaded_, wanted_bytes_ - verified_bytes_};
+        },
+        [this](const std::vector<PeerEntry>& peers) { add_peers(peers); });
+    asio::co_spawn(executor_, announcer_->run(), asio::detached);
+  }
+  while (!stopping_ && state_ == TorrentState::downloading) {
+    tick();
+    ticker_.expires_after(1s);
+    (void)co_await ticker_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+asio::awaitable<void> TorrentImpl::check_existing_data() {
+  set_state(TorrentState::checking);
+  auto self = shared_from_this();
+  auto storage = storage_;
+  const TorrentInfo* info = &params_.info;
+  unsigned threads = std::max(1u, settings_.disk_threads);
+  // Hash what is on disk on the pool; the result comes back through a timer we cancel.
+  asio::steady_timer done(executor_, Clock::time_point::max());
+  std::vector<bool> verified;
+  bool finished = false;
+  std::filesystem::path save_path = params_.save_path;
+  asio::post(disk_, [&, storage, info, threads, self, save_path] {
+    // A resume file whose files are untouched since it was written is trusted; anything
+    // else means hashing what is on disk.
+    std::vector<bool> result;
+    ErrorInfo ignored;
+    auto resume = storage::load_resume(save_path, *info, ignored);
+    if (resume && storage::resume_matches_files(*resume, *info, *storage))
+      result = std::move(resume->pieces);
+    else
+      result = storage::check_existing(*info, *storage, threads);
+    asio::post(executor_, [&, result = std::move(result)]() mutable {
+      verified = std::move(result);
+      finished = true;
+      done.cancel();
+    });
+  });
+  while (!finished)
+    (void)co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
+  const Geometry& g = params_.info.geometry();
+  for (PieceIndex p(0); p.value < g.num_pieces(); ++p) {
+    if (!verified[static_cast<std::size_t>(p.value)]) continue;
+    picker_.piece_verified(p);
+    ++pieces_have_;
+    ++pieces_from_resume_;
+    if (picker_.piece_priority(p) > 0) verified_bytes_ += g.piece_size(p);
+  }
+}
+
+void TorrentImpl::tick() {
+  rate_ = downloaded_ - downloaded_at_last_tick_;
+  downloaded_at_last_tick_ = downloaded_;
+  connect_more();
+  for (const auto& c : connections_)
+    c->fill_pipeline();
+  if (resume_dirty_) save_resume();
+}
+
+void TorrentImpl::add_peers(const std::vector<PeerEntry>& peers) {
+  for (const auto& p : peers)
+    known_.try_emplace(format_peer(p));
+  connect_more();
+}
+
+void TorrentImpl::connect_more() {
+  if (stopping_ || state_ != TorrentState::downloading) return;
+  auto now = Clock::now();
+  for (auto& [address, peer] : known_) {
+    if (static_cast<int>(connections_.size()) >= settings_.max_peers_per_torrent) return;
+    if (peer.connected || peer.banned || peer.failures >= max_connect_failures ||
+        now < peer.next_try)
+      continue;
+    peer.connected = true;
+    asio::co_spawn(executor_, connect_to(address), asio::detached);
+  }
+}
+
+asio::awaitable<void> TorrentImpl::connect_to(std::string address) {
+  auto self = shared_from_this();
+  std::shared_ptr<PeerConnection> connection;
+  try {
+    auto parts = split_address(address);
+    if (!parts)
+      throw Error(peer::make_error_code(peer::errc::invalid_handshake), "bad peer address");
+    asio::ip::tcp::resolver resolver(executor_);
+    auto endpoints =
+        co_await resolver.async_resolve(parts->first, parts->second, asio::use_awaitable);
+    connection = std::make_shared<PeerConnection>(*this, address, endpoints.begin()->endpoint());
+    connections_.insert(connection);
+    co_await connection->run();
+  } catch (const std::exception&) {
+    // Why a connection ended changes nothing below: the peer is retried later either way
+    // (banned peers are not).
+  }
+  bool talked = connection && connection->handshake_done();
+  if (connection) connections_.erase(connection);
+  auto& peer = known_[address];
+  peer.connected = false;
+  // A peer we talked to gets a quick retry; one we could not reach backs off.
+  peer.failures = talked ? 0 : peer.failures + 1;
+  peer.next_try = Clock::now() + (talked ? 5s : std::chrono::seconds(5 * peer.failures));
+}
+
+piece::PeerKey TorrentImpl::peer_connected(PeerConnection& connection) {
+  auto key = picker_.add_peer();
+  by_key_[key.slot] = &connection;
+  return key;
+}
+
+void TorrentImpl::peer_disconnected(PeerConnection& connection) {
+  picker_.peer_gone(connection.key());
+  by_key_.erase(connection.key().slot);
+}
+
+std::string TorrentImpl::our_bitfield() const {
+  const Geometry& g = params_.info.geometry();
+  std::string bits(static_cast<std::size_t>((g.num_pieces() + 7) / 8), '\0');
+  for (PieceIndex p(0); p.value < g.num_pieces(); ++p)
+    if (picker_.has(p))
+      bits[static_cast<std::size_t>(p.value / 8)] |= static_cast<char>(0x80 >> (p.value % 8));
+  return bits;
+}
+
+void TorrentImpl::on_block(PeerConnection& from, Block block, std::string_view data) {
+  auto result = picker_.mark_block_received(block, from.key());
+  if (!result.wanted) {
+    wasted_ += static_cast<std::int64_t>(data.size());
+    return;
+  }
+  downloaded_ += static_cast<std::int64_t>(data.size());
+  for (const auto& other : result.cancel()) {
+    auto it = by_key_.find(other.slot);
+    if (it != by_key_.end())
+      it->second->send_cancel(
+          {block, blocks_.block_offset(block.index), static_cast<std::uint32_t>(data.size())});
+  }
+  auto& assembly = assembling_[block.piece.value];
+  if (assembly.data.empty()) {
+    assembly.data.resize(static_cast<std::size_t>(blocks_.piece_size(block.piece)));
+    assembly.sender.resize(static_cast<std::size_t>(blocks_.num_blocks(block.piece)));
+  }
+  std::memcpy(assembly.data.data() + blocks_.block_offset(block.index), data.data(), data.size());
+  assembly.sender[static_cast<std::size_t>(block.index.value)] = from.address();
+  if (picker_.is_piece_complete(block.piece)) {
+    Assembly complete = std::move(assembly);
+    assembling_.erase(block.piece.value);
+    verify_and_write(block.piece, std::move(complete));
+  }
+}
+
+void TorrentImpl::verify_and_write(PieceIndex piece, Assembly assembly) {
+  ++disk_jobs_;
+  auto self = shared_from_this();
+  Sha1Hash expected = params_.info.piece_hash(piece);
+  auto shared = std::make_shared<Assembly>(std::move(assembly));
+  asio::post(disk_, [self, piece, expected, shared, storage = storage_] {
+    bool ok = sha1(std::string_view(shared->data.data(), shared->data.size())) == expected;
+    ErrorInfo error;
+    if (ok) (void)storage->write(piece, 0, shared->data, error);  // error goes back below
+    asio::post(self->executor_, [self, piece, shared, ok, error = std::move(error)]() mutable {
+      self->piece_done(piece, std::move(*shared), ok, std::move(error));
+    });
+  });
+}
+
+void TorrentImpl::piece_done(PieceIndex piece, Assembly assembly, bool hash_ok,
+                             ErrorInfo write_error) {
+  if (--disk_jobs_ == 0) disk_idle_.cancel();
+  if (write_error) {
+    set_state(TorrentState::error, write_error.message);
+    return;
+  }
+  if (!hash_ok) {
+    ++hash_failures_;
+    wasted_ += static_cast<std::int64_t>(assembly.data.size());
+    picker_.piece_hash_failed(piece);
+    std::set<std::string> senders(assembly.sender.begin(), assembly.sender.end());
+    if (senders.size() == 1) {
+      ban(*senders.begin(), "sent a piece that failed its hash check");
+    } else {
+      for (const auto& s : senders)
+        if (++hash_failures_by_peer_[s] >= hash_failures_before_ban)
+          ban(s, "took part in too many pieces that failed their hash check");
+    }
+    if (failed_.size() < max_failed_pieces_kept)
+      failed_[piece.value] = FailedPiece{std::move(assembly.data), std::move(assembly.sender)};
+    return;
+  }
+  picker_.piece_verified(piece);
+  ++pieces_have_;
+  if (picker_.piece_priority(piece) > 0)
+    verified_bytes_ += static_cast<std::int64_t>(assembly.data.size());
+  resume_dirty_ = true;
+  blame(piece, assembly);
+  for (const auto& c : connections_)
+    if (c->handshake_done()) c->send_have(piece);
+  if (picker_.is_finished()) on_finished();
+}
+
+// A piece that once failed has now verified: every block that differs from the good copy
+// identifies a peer that sent bad data.
+void TorrentImpl::blame(PieceIndex piece, const Assembly& good) {
+  auto it = failed_.find(piece.value);
+  if (it == failed_.end()) return;
+  const FailedPiece& bad = it->second;
+  for (std::size_t b = 0; b < bad.sender.size(); ++b) {
+    Block block{piece, BlockIndex(static_cast<std::int32_t>(b))};
+    auto offset = static_cast<std::size_t>(blocks_.block_offset(block.index));
+    auto length = static_cast<std::size_t>(blocks_.block_length(block));
+    if (std::memcmp(bad.data.data() + offset, good.data.data() + offset, length) != 0)
+      ban(bad.sender[b], "sent a block that did not match the verified piece");
+  }
+  failed_.erase(it);
+}
+
+void TorrentImpl::ban(const std::string& address, const std::string& /*why*/) {
+  auto& peer = known_[address];
+  if (peer.banned) return;
+  peer.banned = true;
+  ++banned_;
+  for (const auto& c : connections_)
+    if (c->address() == address) c->close();
+}
+
+void TorrentImpl::on_finished() {
+  // Zero-length files never receive a byte; create them before saying "finished".
+  ErrorInfo error;
+  if (!storage_->create_empty_files(error)) {
+    set_state(TorrentState::error, error.message);
+    return;
+  }
+  set_state(TorrentState::finished);
+  save_resume();
+  if (announcer_) announcer_->completed();
+  // Seeding comes later: a finished download lets its peers go.
+  for (const auto& c : connections_)
+    c->close();
+  ticker_.cancel();
+}
+
+void TorrentImpl::save_resume() {
+  resume_dirty_ = false;
+  const Geometry& g = params_.info.geometry();
+  std::vector<bool> verified(static_cast<std::size_t>(g.num_pieces()));
+  for (PieceIndex p(0); p.value < g.num_pieces(); ++p)
+    verified[static_cast<std::size_t>(p.value)] = picker_.has(p);
+  ++disk_jobs_;
+  // File stamps and the atomic write are disk work: done on the pool.
+  asio::post(disk_, [self = shared_from_this(), storage = storage_,
+                     verified = std::move(verified)]() mutable {
+    ErrorInfo error;
+    // Flush what was written before recording it, so the stamps match the data.
+    (void)storage->sync(error);
+    auto data = storage::make_resume_data(self->params_.info, *storage, std::move(verified));
+    (void)storage::save_resume(data, self->params_.save_path, error);  // best effort:
+    // without a resume file the next start hashes what is on disk instead.
+    asio::post(self->executor_, [self] {
+      if (--self->disk_jobs_ == 0) self->disk_idle_.cancel();
+    });
+  });
+}
+
+void TorrentImpl::set_state(TorrentState state, std::string error) {
+  if (state_ == state && error.empty()) return;
+  state_ = state;
+  if (!error.empty()) error_ = std::move(error);
+  if (state_callback_) state_callback_(state);
+}
+
+asio::awaitable<void> TorrentImpl::stop() {
+  auto self = shared_from_this();
+  stopping_ = true;
+  ticker_.cancel();
+  for (const auto& c : connections_)
+    c->close();
+  while (disk_jobs_ > 0)
+    (void)co_await disk_idle_.async_wait(asio::as_tuple(asio::use_awaitable));
+  save_resume();
+  if (announcer_) co_await announcer_->stop();
+  if (state_ != TorrentState::finished && state_ != TorrentState::error)
+    set_state(TorrentState::stopped);
+}
+
+TorrentStatus TorrentImpl::status() const {
+  TorrentStatus s;
+  s.state = state_;
+  s.wanted_bytes = wanted_bytes_;
+  s.verified_bytes = verified_bytes_;
+  s.downloaded = downloaded_;
+  s.wasted = wasted_;
+  s.download_rate = rate_;
+  s.pieces_have = pieces_have_;
+  s.num_pieces = params_.info.num_pieces();
+  s.pieces_from_resume = pieces_from_resume_;
+  s.hash_failures = hash_failures_;
+  s.peers = static_cast<int>(by_key_.size());
+  s.peers_known = static_cast<int>(known_.size());
+  s.peers_banned = banned_;
+  s.error = error_;
+  return s;
+}
+
+}  // namespace bitflow::session

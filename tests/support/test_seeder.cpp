@@ -1,0 +1,117 @@
+#include "test_seeder.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <list>
+
+#include "bitflow/message_reader.hpp"
+#include "bitflow/wire.hpp"
+
+namespace bitflow::test {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+struct TestSeeder::State {
+  State(asio::io_context& io, const TorrentInfo& t, std::string data, SeederBehaviour b)
+      : torrent(t), content(std::move(data)), behaviour(b), acceptor(io) {}
+
+  TorrentInfo torrent;
+  std::string content;
+  SeederBehaviour behaviour;
+  tcp::acceptor acceptor;
+  std::list<std::shared_ptr<tcp::socket>> sockets;
+  std::int64_t served = 0;
+  bool closed = false;
+};
+
+namespace {
+
+asio::awaitable<void> serve(std::shared_ptr<TestSeeder::State> s,
+                            std::shared_ptr<tcp::socket> socket) {
+  const Geometry& g = s->torrent.geometry();
+  peer::MessageReader reader(peer::DecodeOptions{}, &g);
+  auto read_more = [&]() -> asio::awaitable<void> {
+    auto space = reader.prepare(16384);
+    std::size_t n = co_await socket->async_read_some(asio::buffer(space.data(), space.size()),
+                                                     asio::use_awaitable);
+    reader.commit(n);
+  };
+  std::optional<peer::Handshake> theirs;
+  while (!(theirs = reader.next_handshake()))
+    co_await read_more();
+
+  peer::Handshake ours;
+  ours.info_hash = s->behaviour.wrong_info_hash ? sha1("another torrent") : s->torrent.info_hash();
+  ours.peer_id = PeerId::generate();
+  std::string out;
+  peer::encode_handshake(ours, out);
+  std::string bits(static_cast<std::size_t>((g.num_pieces() + 7) / 8), '\0');
+  for (std::int32_t p = 0; p < g.num_pieces(); ++p)
+    bits[static_cast<std::size_t>(p / 8)] |= static_cast<char>(0x80 >> (p % 8));
+  peer::encode(peer::Bitfield{bits}, out);
+  co_await asio::async_write(*socket, asio::buffer(out), asio::use_awaitable);
+
+  for (;;) {
+    co_await read_more();
+    out.clear();
+    while (auto m = reader.next()) {
+      if (std::holds_alternative<peer::Interested>(*m)) {
+        peer::encode(peer::Unchoke{}, out);
+      } else if (auto* r = std::get_if<peer::Request>(&*m); r && !s->behaviour.ignore_requests) {
+        auto offset = static_cast<std::size_t>(g.piece_offset(r->piece)) + r->begin;
+        std::string block = s->content.substr(offset, r->length);
+        if (s->behaviour.corrupt_piece == r->piece.value)
+          for (auto& c : block)
+            c = static_cast<char>(~c);
+        peer::encode(peer::Piece{r->piece, r->begin, block}, out);
+        s->served += r->length;
+      }
+    }
+    if (!out.empty()) co_await asio::async_write(*socket, asio::buffer(out), asio::use_awaitable);
+  }
+}
+
+asio::awaitable<void> accept_loop(std::shared_ptr<TestSeeder::State> s) {
+  while (!s->closed) {
+    auto socket = std::make_shared<tcp::socket>(s->acceptor.get_executor());
+    auto [ec] = co_await s->acceptor.async_accept(*socket, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    s->sockets.push_back(socket);
+    asio::co_spawn(s->acceptor.get_executor(), serve(s, socket), asio::detached);
+  }
+}
+
+}  // namespace
+
+TestSeeder::TestSeeder(asio::io_context& io, const TorrentInfo& torrent, std::string content,
+                       SeederBehaviour behaviour)
+    : state_(std::make_shared<State>(io, torrent, std::move(content), behaviour)) {
+  tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
+  state_->acceptor.open(endpoint.protocol());
+  state_->acceptor.bind(endpoint);
+  state_->acceptor.listen();
+  asio::co_spawn(io, accept_loop(state_), asio::detached);
+}
+
+TestSeeder::~TestSeeder() {
+  state_->closed = true;
+  boost::system::error_code ignored;
+  state_->acceptor.close(ignored);
+  for (auto& socket : state_->sockets)
+    socket->close(ignored);
+}
+
+std::string TestSeeder::address() const {
+  return "127.0.0.1:" + std::to_string(state_->acceptor.local_endpoint().port());
+}
+
+std::int64_t TestSeeder::bytes_served() const {
+  return state_->served;
+}
+
+}  // namespace bitflow::test

@@ -1,0 +1,46 @@
+// TestSeeder — a minimal BitTorrent seeder on 127.0.0.1 for engine tests, written on the
+// wire codec: it accepts connections, answers the handshake, announces every piece,
+// unchokes on interest and serves requests from an in-memory copy of the content.
+// It can be told to lie (corrupt one piece), to answer for another torrent, or to stop
+// answering requests, so the engine's defences can be tested without other clients.
+//
+// Threading: runs on the io_context it is given; no threads of its own.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bitflow/metainfo.hpp"
+
+namespace bitflow::test {
+
+struct SeederBehaviour {
+  std::optional<std::int32_t> corrupt_piece;  ///< serve this piece with flipped bytes
+  bool wrong_info_hash = false;               ///< answer the handshake for another torrent
+  bool ignore_requests = false;               ///< unchoke but never send data
+};
+
+class TestSeeder {
+ public:
+  /// `content` is the torrent's whole byte stream (files concatenated).
+  TestSeeder(boost::asio::io_context& io, const TorrentInfo& torrent, std::string content,
+             SeederBehaviour behaviour = {});
+  ~TestSeeder();
+  TestSeeder(const TestSeeder&) = delete;
+  TestSeeder& operator=(const TestSeeder&) = delete;
+
+  /// "127.0.0.1:<port>"
+  [[nodiscard]] std::string address() const;
+  /// Payload bytes served so far.
+  [[nodiscard]] std::int64_t bytes_served() const;
+
+  struct State;  // shared with the serving coroutines, which may outlive the object
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace bitflow::test
