@@ -124,7 +124,7 @@ asio::awaitable<void> PeerConnection::reader() {
     while (auto message = reader_.next())
       handle(*message);
     fill_pipeline();
-    auto space = reader_.prepare(64 * 1024);
+    auto space = reader_.prepare(256 * 1024);  // big reads: fewer syscalls at high rates
     std::size_t n = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()),
                                                      asio::use_awaitable);
     reader_.commit(n);
@@ -203,15 +203,21 @@ void PeerConnection::update_interest() {
 }
 
 std::size_t PeerConnection::pipeline_target() const {
-  // Enough requests to cover about two seconds at the peer's current rate.
-  auto blocks = static_cast<std::size_t>(rate_ * 2 / 16384);
+  // Enough requests to cover about two seconds at the peer's rate: the last full window's,
+  // or the current window's once it has run 50 ms, so a fast peer is not held to the
+  // minimum for a whole second after connecting.
+  auto elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - window_start_).count();
+  std::int64_t rate = rate_;
+  if (elapsed >= 50) rate = std::max(rate, bytes_in_window_ * 1000 / elapsed);
+  auto blocks = static_cast<std::size_t>(rate * 2 / 16384);
   return std::clamp(blocks, min_pipeline, max_pipeline);
 }
 
 void PeerConnection::fill_pipeline() {
   if (!registered_ || closed_) return;
   update_interest();
-  if (peer_choking_ || !am_interested_) return;
+  if (peer_choking_ || !am_interested_ || torrent_.disk_backlogged()) return;
   std::size_t target = pipeline_target();
   if (outstanding_ >= target) return;
   auto picks = torrent_.picker().pick(key_, target - outstanding_, torrent_.rng());

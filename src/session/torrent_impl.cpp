@@ -250,6 +250,7 @@ void TorrentImpl::on_block(PeerConnection& from, Block block, std::string_view d
 
 void TorrentImpl::verify_and_write(PieceIndex piece, Assembly assembly) {
   ++disk_jobs_;
+  disk_queue_bytes_ += static_cast<std::int64_t>(assembly.data.size());
   auto self = shared_from_this();
   Sha1Hash expected = params_.info.piece_hash(piece);
   auto shared = std::make_shared<Assembly>(std::move(assembly));
@@ -266,6 +267,11 @@ void TorrentImpl::verify_and_write(PieceIndex piece, Assembly assembly) {
 void TorrentImpl::piece_done(PieceIndex piece, Assembly assembly, bool hash_ok,
                              ErrorInfo write_error) {
   if (--disk_jobs_ == 0) disk_idle_.cancel();
+  bool was_backlogged = disk_backlogged();
+  disk_queue_bytes_ -= static_cast<std::int64_t>(assembly.data.size());
+  if (was_backlogged && !disk_backlogged())
+    for (const auto& c : connections_)
+      c->fill_pipeline();
   if (write_error) {
     set_state(TorrentState::error, write_error.message);
     return;

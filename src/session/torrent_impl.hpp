@@ -60,6 +60,12 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   void peer_disconnected(PeerConnection& connection);
   void on_block(PeerConnection& from, Block block, std::string_view data);
   void count_wasted(std::int64_t bytes) noexcept { wasted_ += bytes; }
+  /// True while pieces waiting for the disk pool hold more than the limit: peers stop
+  /// asking for more until the disk catches up (back-pressure; bounds memory).
+  [[nodiscard]] bool disk_backlogged() const noexcept {
+    return disk_queue_bytes_ > max_disk_queue_bytes;
+  }
+  static constexpr std::int64_t max_disk_queue_bytes = 64 << 20;
 
  private:
   struct Assembly {  // a piece being received
@@ -112,6 +118,7 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   std::map<std::int32_t, FailedPiece> failed_;
   std::map<std::string, int> hash_failures_by_peer_;
   int disk_jobs_ = 0;
+  std::int64_t disk_queue_bytes_ = 0;  // bytes of pieces posted to the pool, not yet back
   bool stopping_ = false;
   bool resume_dirty_ = false;
   boost::asio::steady_timer ticker_;
