@@ -2,6 +2,8 @@
 // sans-I/O client driven by a fake clock while the test plays the tracker.
 #include <catch2/catch.hpp>
 
+#include "../support/hex_bytes.hpp"
+
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -18,18 +20,7 @@ using TimePoint = UdpTrackerClient::TimePoint;
 
 namespace {
 
-// "00 0a ff" or "000aff" to bytes (spaces ignored).
-std::string unhex(std::string_view hex) {
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-  std::string out;
-  for (std::size_t i = 0; i < hex.size(); ++i) {
-    if (hex[i] == ' ') continue;
-    REQUIRE(i + 1 < hex.size());
-    out.push_back(static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1])));
-    ++i;
-  }
-  return out;
-}
+using bitflow::test::unhex;
 
 std::string to_hex(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";

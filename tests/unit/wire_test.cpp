@@ -2,6 +2,8 @@
 // streaming reader fed split at every byte, and every way a peer's bytes can be refused.
 #include <catch2/catch.hpp>
 
+#include "../support/hex_bytes.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -32,18 +34,7 @@ struct StringMaker<bitflow::peer::Message> {
 
 namespace {
 
-// "00 0a ff" to bytes (spaces ignored).
-std::string unhex(std::string_view hex) {
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-  std::string out;
-  for (std::size_t i = 0; i < hex.size(); ++i) {
-    if (hex[i] == ' ') continue;
-    REQUIRE(i + 1 < hex.size());
-    out.push_back(static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1])));
-    ++i;
-  }
-  return out;
-}
+using bitflow::test::unhex;
 
 std::string be32(std::uint32_t v) {
   std::string out;
