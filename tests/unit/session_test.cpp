@@ -13,6 +13,7 @@
 #include "../support/run_until.hpp"
 #include "../support/test_seeder.hpp"
 #include "bitflow/create.hpp"
+#include "bitflow/fetcher.hpp"
 #include "bitflow/session.hpp"
 
 using namespace bitflow;
@@ -173,6 +174,58 @@ TEST_CASE("session bans a peer that alone sent a piece failing its hash check", 
   CHECK(status.hash_failures >= 1);
   CHECK(status.state == TorrentState::downloading);
   CHECK(status.wasted >= 32768);
+  bool stopped = false;
+  asio::co_spawn(io, session.stop_all(), [&](std::exception_ptr) { stopped = true; });
+  run_until(
+      io, [&] { return stopped; }, 10s);
+}
+
+TEST_CASE("torrent fetcher reports running, paused and completed across pause and resume",
+          "[fetcher]") {
+  Fixture f;
+  asio::io_context io;
+  TestSeeder seeder(io, *f.torrent, f.content);
+  Session session(io);
+  AddTorrentParams params(*f.torrent);
+  params.save_path = f.root / "out";
+  params.peers = {seeder.address()};
+  TorrentFetcher fetcher(io, session, params);
+  std::vector<FetchState> seen;
+  fetcher.on_progress([&](const FetchStatus& s) {
+    if (seen.empty() || seen.back() != s.state) seen.push_back(s.state);
+  });
+  fetcher.start();
+  fetcher.pause();
+  REQUIRE(run_until(io, [&] { return !seen.empty() && seen.back() == FetchState::paused; }));
+  fetcher.resume();
+  REQUIRE(run_until(
+      io, [&] { return fetcher.status().state == FetchState::completed; }, 30s));
+  CHECK(seen.front() == FetchState::running);
+  CHECK(std::find(seen.begin(), seen.end(), FetchState::paused) != seen.end());
+  CHECK(fetcher.status().bytes_done == f.torrent->total_size());
+  CHECK(f.read(f.root / "out/album/d.bin") == f.read(f.root / "src/album/d.bin"));
+  bool stopped = false;
+  asio::co_spawn(io, session.stop_all(), [&](std::exception_ptr) { stopped = true; });
+  run_until(
+      io, [&] { return stopped; }, 10s);
+}
+
+TEST_CASE("torrent fetcher cancel stops for good", "[fetcher]") {
+  Fixture f;
+  asio::io_context io;
+  TestSeeder seeder(io, *f.torrent, f.content, SeederBehaviour{std::nullopt, false, true});
+  Session session(io);
+  AddTorrentParams params(*f.torrent);
+  params.save_path = f.root / "out";
+  params.peers = {seeder.address()};
+  TorrentFetcher fetcher(io, session, params);
+  fetcher.start();
+  bitflow::test::run_for(io, 200ms);
+  fetcher.cancel();
+  bitflow::test::run_for(io, 300ms);
+  CHECK(fetcher.status().state == FetchState::cancelled);
+  fetcher.resume();  // a cancelled fetch does not come back
+  CHECK(fetcher.status().state == FetchState::cancelled);
   bool stopped = false;
   asio::co_spawn(io, session.stop_all(), [&](std::exception_ptr) { stopped = true; });
   run_until(
