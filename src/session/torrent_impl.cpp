@@ -47,6 +47,7 @@ TorrentImpl::TorrentImpl(asio::any_io_executor executor, asio::thread_pool& disk
                          AddTorrentParams params)
     : executor_(std::move(executor)),
       disk_(disk),
+      writer_(asio::make_strand(disk.get_executor())),
       settings_(settings),
       params_(std::move(params)),
       blocks_(params_.info.geometry()),
@@ -256,10 +257,19 @@ void TorrentImpl::verify_and_write(PieceIndex piece, Assembly assembly) {
   auto shared = std::make_shared<Assembly>(std::move(assembly));
   asio::post(disk_, [self, piece, expected, shared, storage = storage_] {
     bool ok = sha1(std::string_view(shared->data.data(), shared->data.size())) == expected;
-    ErrorInfo error;
-    if (ok) (void)storage->write(piece, 0, shared->data, error);  // error goes back below
-    asio::post(self->executor_, [self, piece, shared, ok, error = std::move(error)]() mutable {
-      self->piece_done(piece, std::move(*shared), ok, std::move(error));
+    auto report = [self, piece, shared, ok](ErrorInfo error) {
+      asio::post(self->executor_, [self, piece, shared, ok, error = std::move(error)]() mutable {
+        self->piece_done(piece, std::move(*shared), ok, std::move(error));
+      });
+    };
+    if (!ok) {
+      report({});
+      return;
+    }
+    asio::post(self->writer_, [piece, shared, storage, report] {
+      ErrorInfo error;
+      (void)storage->write(piece, 0, shared->data, error);  // the error goes back below
+      report(std::move(error));
     });
   });
 }
