@@ -47,7 +47,6 @@ TorrentImpl::TorrentImpl(asio::any_io_executor executor, asio::thread_pool& disk
                          AddTorrentParams params)
     : executor_(std::move(executor)),
       disk_(disk),
-      writer_(asio::make_strand(disk.get_executor())),
       settings_(settings),
       params_(std::move(params)),
       blocks_(params_.info.geometry()),
@@ -237,7 +236,7 @@ void TorrentImpl::on_block(PeerConnection& from, Block block, std::string_view d
   }
   auto& assembly = assembling_[block.piece.value];
   if (assembly.data.empty()) {
-    assembly.data.resize(static_cast<std::size_t>(blocks_.piece_size(block.piece)));
+    assembly.data = PieceBuffer(static_cast<std::size_t>(blocks_.piece_size(block.piece)));
     assembly.sender.resize(static_cast<std::size_t>(blocks_.num_blocks(block.piece)));
   }
   std::memcpy(assembly.data.data() + blocks_.block_offset(block.index), data.data(), data.size());
@@ -255,7 +254,7 @@ void TorrentImpl::verify_and_write(PieceIndex piece, Assembly assembly) {
   auto self = shared_from_this();
   Sha1Hash expected = params_.info.piece_hash(piece);
   auto shared = std::make_shared<Assembly>(std::move(assembly));
-  asio::post(disk_, [self, piece, expected, shared, storage = storage_] {
+  asio::post(disk_, [self, piece, expected, shared, storage = storage_, lock = write_lock_] {
     bool ok = sha1(std::string_view(shared->data.data(), shared->data.size())) == expected;
     auto report = [self, piece, shared, ok](ErrorInfo error) {
       asio::post(self->executor_, [self, piece, shared, ok, error = std::move(error)]() mutable {
@@ -266,11 +265,12 @@ void TorrentImpl::verify_and_write(PieceIndex piece, Assembly assembly) {
       report({});
       return;
     }
-    asio::post(self->writer_, [piece, shared, storage, report] {
-      ErrorInfo error;
-      (void)storage->write(piece, 0, shared->data, error);  // the error goes back below
-      report(std::move(error));
-    });
+    ErrorInfo error;
+    {
+      std::lock_guard guard(*lock);
+      (void)storage->write(piece, 0, shared->data.span(), error);  // the error goes back below
+    }
+    report(std::move(error));
   });
 }
 
@@ -339,12 +339,28 @@ void TorrentImpl::ban(const std::string& address, const std::string& /*why*/) {
 }
 
 void TorrentImpl::on_finished() {
-  // Zero-length files never receive a byte; create them before saying "finished".
-  ErrorInfo error;
-  if (!storage_->create_empty_files(error)) {
+  // Zero-length files never receive a byte: create them (disk work, so on the
+  // pool) before saying "finished".
+  ++disk_jobs_;
+  asio::post(disk_, [self = shared_from_this(), storage = storage_, lock = write_lock_] {
+    ErrorInfo error;
+    {
+      std::lock_guard guard(*lock);
+      (void)storage->create_empty_files(error);  // the error goes back below
+    }
+    asio::post(self->executor_, [self, error = std::move(error)]() mutable {
+      if (--self->disk_jobs_ == 0) self->disk_idle_.cancel();
+      self->finished_files_ready(std::move(error));
+    });
+  });
+}
+
+void TorrentImpl::finished_files_ready(ErrorInfo error) {
+  if (error) {
     set_state(TorrentState::error, error.message);
     return;
   }
+  if (stopping_) return;
   set_state(TorrentState::finished);
   save_resume();
   if (announcer_) announcer_->completed();
