@@ -48,6 +48,9 @@ enum class errc {
   invalid_piece_index,    ///< a piece index outside the torrent
   invalid_block,          ///< a block of length 0, above the block limit, or past its piece
   invalid_bitfield,       ///< a bitfield of the wrong size or with spare bits set
+  timed_out,              ///< connect, handshake, or the peer's answers took too long
+  connection_closed,      ///< the connection was closed (by us or the peer)
+  wrong_torrent,          ///< the peer answered for another torrent, or is ourselves
 };
 
 const std::error_category& category() noexcept;

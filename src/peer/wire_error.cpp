@@ -27,6 +27,12 @@ const char* describe(errc e) noexcept {
       return "invalid block";
     case errc::invalid_bitfield:
       return "invalid bitfield";
+    case errc::timed_out:
+      return "peer timed out";
+    case errc::connection_closed:
+      return "connection closed";
+    case errc::wrong_torrent:
+      return "peer is for another torrent";
   }
   return nullptr;
 }

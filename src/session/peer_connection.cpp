@@ -71,7 +71,7 @@ asio::awaitable<void> PeerConnection::run() {
 asio::awaitable<void> PeerConnection::connect_and_handshake() {
   auto connected = co_await with_timeout(
       socket_.async_connect(endpoint_, asio::as_tuple(asio::use_awaitable)), connect_timeout);
-  if (!connected) fail(peer::errc::invalid_handshake, "connect timed out");
+  if (!connected) fail(peer::errc::timed_out, "connect timed out");
   if (auto [ec] = *connected; ec) throw boost::system::system_error(ec);
   socket_.set_option(tcp::no_delay(true));
 
@@ -93,11 +93,10 @@ asio::awaitable<void> PeerConnection::connect_and_handshake() {
     }
   };
   auto theirs = co_await with_timeout(read_handshake(), handshake_timeout);
-  if (!theirs) fail(peer::errc::invalid_handshake, "no handshake within 15 s");
+  if (!theirs) fail(peer::errc::timed_out, "no handshake within 15 s");
   if (theirs->info_hash != ours.info_hash)
-    fail(peer::errc::invalid_handshake, "peer answered for another torrent");
-  if (theirs->peer_id == ours.peer_id)
-    fail(peer::errc::invalid_handshake, "connected to ourselves");
+    fail(peer::errc::wrong_torrent, "peer answered for another torrent");
+  if (theirs->peer_id == ours.peer_id) fail(peer::errc::wrong_torrent, "connected to ourselves");
   fast_ = theirs->supports_fast();
   peer::DecodeOptions options;
   options.fast_extension = fast_;
@@ -145,7 +144,7 @@ asio::awaitable<void> PeerConnection::writer() {
     last_sent_ = Clock::now();
     sending.clear();
   }
-  fail(peer::errc::invalid_handshake, "connection closed");
+  fail(peer::errc::connection_closed, "connection closed");
 }
 
 asio::awaitable<void> PeerConnection::watchdog() {
@@ -161,12 +160,12 @@ asio::awaitable<void> PeerConnection::watchdog() {
             1, std::chrono::duration_cast<std::chrono::milliseconds>(now - window_start_).count());
     bytes_in_window_ = 0;
     window_start_ = now;
-    if (now - last_received_ > silence_limit) fail(peer::errc::invalid_length, "peer went silent");
+    if (now - last_received_ > silence_limit) fail(peer::errc::timed_out, "peer went silent");
     if (outstanding_ > 0 && !peer_choking_ && now - last_block_ > request_timeout) {
       // The peer sits on our requests: give them to others and stop waiting here.
       torrent_.picker().abort_requests(key_);
       outstanding_ = 0;
-      fail(peer::errc::invalid_length, "requests unanswered for 30 s");
+      fail(peer::errc::timed_out, "requests unanswered for 30 s");
     }
     if (now - last_sent_ > keepalive_interval) queue(peer::KeepAlive{});
     fill_pipeline();

@@ -181,7 +181,7 @@ asio::awaitable<void> TorrentImpl::connect_to(std::string address) {
   try {
     auto parts = split_address(address);
     if (!parts)
-      throw Error(peer::make_error_code(peer::errc::invalid_handshake), "bad peer address");
+      throw Error(peer::make_error_code(peer::errc::connection_closed), "bad peer address");
     asio::ip::tcp::resolver resolver(executor_);
     auto endpoints =
         co_await resolver.async_resolve(parts->first, parts->second, asio::use_awaitable);
@@ -292,11 +292,11 @@ void TorrentImpl::piece_done(PieceIndex piece, Assembly assembly, bool hash_ok,
     picker_.piece_hash_failed(piece);
     std::set<std::string> senders(assembly.sender.begin(), assembly.sender.end());
     if (senders.size() == 1) {
-      ban(*senders.begin(), "sent a piece that failed its hash check");
+      ban(*senders.begin());  // it alone sent a piece that failed its hash check
     } else {
       for (const auto& s : senders)
         if (++hash_failures_by_peer_[s] >= hash_failures_before_ban)
-          ban(s, "took part in too many pieces that failed their hash check");
+          ban(s);  // took part in too many pieces that failed their hash check
     }
     if (failed_.size() < max_failed_pieces_kept)
       failed_[piece.value] = FailedPiece{std::move(assembly.data), std::move(assembly.sender)};
@@ -324,12 +324,12 @@ void TorrentImpl::blame(PieceIndex piece, const Assembly& good) {
     auto offset = static_cast<std::size_t>(blocks_.block_offset(block.index));
     auto length = static_cast<std::size_t>(blocks_.block_length(block));
     if (std::memcmp(bad.data.data() + offset, good.data.data() + offset, length) != 0)
-      ban(bad.sender[b], "sent a block that did not match the verified piece");
+      ban(bad.sender[b]);  // sent a block that did not match the verified piece
   }
   failed_.erase(it);
 }
 
-void TorrentImpl::ban(const std::string& address, const std::string& /*why*/) {
+void TorrentImpl::ban(const std::string& address) {
   auto& peer = known_[address];
   if (peer.banned) return;
   peer.banned = true;

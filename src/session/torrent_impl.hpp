@@ -111,7 +111,7 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   void verify_and_write(PieceIndex piece, Assembly assembly);
   void piece_done(PieceIndex piece, Assembly assembly, bool hash_ok, ErrorInfo write_error);
   void blame(PieceIndex piece, const Assembly& good);
-  void ban(const std::string& address, const std::string& why);
+  void ban(const std::string& address);
   void set_state(TorrentState state, std::string error = {});
   void save_resume();
   void on_finished();
