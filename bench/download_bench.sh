@@ -134,7 +134,7 @@ for client in $clients; do
   case $client in
     bitflow)
       if bitflow_has_download; then
-        run bitflow "bitflow" "$bitflow" download "$torrent" -o "$scratch/out" --peer "$peer" --quiet
+        run bitflow "bitflow" "$bitflow" download "$torrent" -o "$scratch/out" --peer "$peer" --listen 127.0.0.1 --port 0 --quiet
       else
         echo "download_bench: bitflow skipped: no 'download' command in $bitflow" \
           "(build it: cmake --build $build_dir -j1 --target bitflow_cli)"

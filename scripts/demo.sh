@@ -58,7 +58,7 @@ echo "== a real download on loopback: a libtorrent seeder, then bitflow download
 source tests/seeders/seeders.sh
 trap 'stop_seeders; rm -rf "$work"' EXIT
 start_libtorrent_seeder "$work/seeder" "$work/album.torrent" "$work"
-"$bitflow" download "$work/album.torrent" -o "$work/downloaded" --no-trackers \
+"$bitflow" download "$work/album.torrent" -o "$work/downloaded" --no-trackers --listen 127.0.0.1 --port 0 \
   --peer "127.0.0.1:$LT_SEEDER_PORT"
 if diff -r "$work/album" "$work/downloaded/album" >/dev/null; then
   echo "demo: the download is byte-identical to the original"

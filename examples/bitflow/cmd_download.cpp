@@ -1,5 +1,6 @@
-// `bitflow download`: download a torrent into a folder, verified, with a live progress
-// line. Ctrl-C stops cleanly; running the same command again resumes from what is on disk.
+// `bitflow download` and `bitflow seed`: fetch a torrent into a folder, verified, with a live
+// progress line, and serve it to peers. Ctrl-C stops cleanly; running the same command
+// again resumes from what is on disk.
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -10,6 +11,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <set>
 
 #include "args.hpp"
 #include "bitflow/session.hpp"
@@ -59,11 +62,18 @@ std::string eta(const bitflow::TorrentStatus& s) {
 
 void print_progress(const bitflow::TorrentStatus& s, bool terminal, bool final) {
   char line[256];
-  std::snprintf(line, sizeof line, "%-11s %5.1f%%  %s of %s  %s/s  peers %d  ETA %s",
-                bitflow::to_string(s.state), s.progress() * 100,
-                bitflow::format_size(s.verified_bytes).c_str(),
-                bitflow::format_size(s.wanted_bytes).c_str(),
-                bitflow::format_size(s.download_rate).c_str(), s.peers, eta(s).c_str());
+  bool serving = s.state == bitflow::TorrentState::seeding;
+  if (serving)
+    std::snprintf(line, sizeof line, "%-11s %s uploaded  %s/s  peers %d (%d unchoked)",
+                  bitflow::to_string(s.state), bitflow::format_size(s.uploaded).c_str(),
+                  bitflow::format_size(s.upload_rate).c_str(), s.peers, s.peers_unchoked);
+  else
+    std::snprintf(
+        line, sizeof line, "%-11s %5.1f%%  %s of %s  down %s/s  up %s/s  peers %d  ETA %s",
+        bitflow::to_string(s.state), s.progress() * 100,
+        bitflow::format_size(s.verified_bytes).c_str(),
+        bitflow::format_size(s.wanted_bytes).c_str(), bitflow::format_size(s.download_rate).c_str(),
+        bitflow::format_size(s.upload_rate).c_str(), s.peers, eta(s).c_str());
   if (terminal) {
     constexpr int width = 24;
     int filled = static_cast<int>(s.progress() * width);
@@ -81,8 +91,18 @@ struct Outcome {
   std::string message;
 };
 
+// What the command is for: a download exits once the data is complete, a seeder (seed,
+// download --seed) once the seed limits are met; `seed` refuses incomplete data.
+enum class Goal { download, download_and_seed, seed };
+
+bool done(const bitflow::TorrentStatus& s, Goal goal) {
+  using bitflow::TorrentState;
+  if (s.state == TorrentState::finished || s.state == TorrentState::error) return true;
+  return goal == Goal::download && s.state == TorrentState::seeding;
+}
+
 asio::awaitable<void> watch(bitflow::Session& session, bitflow::TorrentHandle torrent,
-                            asio::signal_set& signals, bool quiet, Outcome& outcome) {
+                            asio::signal_set& signals, Goal goal, bool quiet, Outcome& outcome) {
   bool terminal = ::isatty(STDERR_FILENO) == 1;
   auto interval = terminal ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
   asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -93,11 +113,11 @@ asio::awaitable<void> watch(bitflow::Session& session, bitflow::TorrentHandle to
     timer.cancel();
   });
   auto last_print = std::chrono::steady_clock::now();
+  bool incomplete = false;
   for (;;) {
     auto s = torrent.status();
-    if (s.state == bitflow::TorrentState::finished || s.state == bitflow::TorrentState::error ||
-        interrupted)
-      break;
+    if (goal == Goal::seed && s.state == bitflow::TorrentState::downloading) incomplete = true;
+    if (done(s, goal) || interrupted || incomplete) break;
     if (!quiet && std::chrono::steady_clock::now() - last_print >= interval) {
       print_progress(s, terminal, false);
       last_print = std::chrono::steady_clock::now();
@@ -111,26 +131,105 @@ asio::awaitable<void> watch(bitflow::Session& session, bitflow::TorrentHandle to
   if (!quiet) print_progress(s, terminal, true);
   if (s.state == bitflow::TorrentState::error) {
     outcome = {1, s.error};
-  } else if (interrupted) {
+  } else if (incomplete) {
+    outcome = {1, "the data is incomplete: " + std::to_string(s.pieces_have) + " of " +
+                      std::to_string(s.num_pieces) +
+                      " pieces verified (use 'bitflow download' to complete it)"};
+  } else if (interrupted && goal != Goal::seed) {
     outcome = {130, "interrupted; run the same command again to resume"};
-  } else if (!quiet) {
+  }  // a seeder ends with Ctrl-C: that is success
+  if (!quiet && outcome.exit_code != 1)
     std::printf(
-        "%s: complete (%s downloaded, %d pieces already present, %d hash failures, "
+        "%s: %s (%s downloaded, %s uploaded, %d pieces already present, %d hash failures, "
         "%d peers banned)\n",
-        torrent.info().name().c_str(), bitflow::format_size(s.downloaded).c_str(),
+        torrent.info().name().c_str(), bitflow::to_string(s.state),
+        bitflow::format_size(s.downloaded).c_str(), bitflow::format_size(s.uploaded).c_str(),
         s.pieces_from_resume, s.hash_failures, s.peers_banned);
+}
+
+// Options both commands share: the listening socket, limits and seeding policy.
+const std::set<std::string> session_options = {"port",           "listen",      "upload-limit",
+                                               "download-limit", "ratio",       "seed-time",
+                                               "peer",           "upload-slots"};
+
+bitflow::SessionSettings session_settings(const Args& args) {
+  bitflow::SessionSettings settings;
+  if (auto port = args.value("port")) {
+    char* end = nullptr;
+    long v = std::strtol(port->c_str(), &end, 10);
+    if (port->empty() || *end != '\0' || v < 0 || v > 65535)
+      throw UsageError("--port: '" + *port + "' is not a port number (0 = any)");
+    settings.listen_port = static_cast<std::uint16_t>(v);
   }
+  if (auto address = args.value("listen")) settings.listen_address = *address;
+  if (auto limit = args.value("upload-limit")) settings.upload_rate_limit = parse_size(*limit);
+  if (auto limit = args.value("download-limit")) settings.download_rate_limit = parse_size(*limit);
+  if (auto slots = args.value("upload-slots")) settings.upload_slots = std::stoi(*slots);
+  return settings;
+}
+
+void apply_seed_limits(const Args& args, Goal goal, bitflow::AddTorrentParams& params) {
+  if (goal == Goal::download) {
+    params.seed = {0.0, std::nullopt};  // nothing to wait for: the command exits when done
+    return;
+  }
+  // `seed` runs until Ctrl-C unless limited; `download --seed` keeps the product default
+  // (stop at a 1:1 share ratio) unless told otherwise.
+  if (goal == Goal::seed) params.seed = {std::nullopt, std::nullopt};
+  if (auto ratio = args.value("ratio")) {
+    char* end = nullptr;
+    double r = std::strtod(ratio->c_str(), &end);
+    if (ratio->empty() || *end != '\0' || !(r >= 0))
+      throw UsageError("--ratio: '" + *ratio + "' is not a share ratio such as 1.5 (0 = none)");
+    params.seed.ratio = r;
+    if (r == 0) params.seed.ratio = std::nullopt;  // 0: no ratio limit
+  }
+  if (auto time = args.value("seed-time")) {
+    char* end = nullptr;
+    long v = std::strtol(time->c_str(), &end, 10);
+    if (time->empty() || *end != '\0' || v < 0)
+      throw UsageError("--seed-time: '" + *time + "' is not a number of seconds");
+    params.seed.time = std::chrono::seconds(v);
+  }
+}
+
+int run(bitflow::AddTorrentParams params, const Args& args, Goal goal) {
+  asio::io_context io;
+  bitflow::Session session(io, session_settings(args));
+  bool quiet = args.flag("quiet");
+  std::string name = params.info.name();
+  auto torrent = session.add(std::move(params));
+  // Tests and scripts read the port from this line.
+  if (!quiet || goal == Goal::seed)
+    std::printf("%s: listening on port %u\n", name.c_str(), session.listen_port());
+  std::fflush(stdout);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  Outcome outcome;
+  asio::co_spawn(io, watch(session, torrent, signals, goal, quiet, outcome),
+                 [&](std::exception_ptr e) {
+                   if (e) outcome = {1, "internal error while stopping"};
+                   io.stop();
+                 });
+  io.run();
+  if (outcome.exit_code != 0) std::fprintf(stderr, "bitflow: %s\n", outcome.message.c_str());
+  return outcome.exit_code;
+}
+
+std::set<std::string> with_session_options(std::set<std::string> options) {
+  options.insert(session_options.begin(), session_options.end());
+  return options;
 }
 
 }  // namespace
 
 int run_download(const std::vector<std::string>& argv) {
-  Args args(argv, {"sequential", "quiet", "no-trackers"}, {"output", "files", "peer"},
-            {{'o', "output"}, {'q', "quiet"}});
+  Args args(argv, {"sequential", "quiet", "no-trackers", "seed"},
+            with_session_options({"output", "files"}), {{'o', "output"}, {'q', "quiet"}});
   if (args.positional().size() != 1)
     throw UsageError(
-        "usage: bitflow download <file.torrent> [-o DIR] [--files 1,3-5] "
-        "[--sequential] [--peer HOST:PORT]... [--no-trackers] [--quiet]");
+        "usage: bitflow download <file.torrent> [-o DIR] [--files 1,3-5] [--sequential] "
+        "[--peer HOST:PORT]... [--no-trackers] [--seed [--ratio R] [--seed-time S]] "
+        "[--port N] [--listen ADDR] [--upload-limit RATE] [--download-limit RATE] [--quiet]");
   bitflow::AddTorrentParams params(bitflow::TorrentInfo::load(args.positional()[0]));
   params.save_path = args.value("output").value_or(".");
   if (auto files = args.value("files"))
@@ -140,20 +239,31 @@ int run_download(const std::vector<std::string>& argv) {
   params.use_trackers = !args.flag("no-trackers");
   if (params.peers.empty() && (!params.use_trackers || params.info.trackers().empty()))
     throw UsageError("no way to find peers: the torrent has no trackers; give --peer HOST:PORT");
+  Goal goal = args.flag("seed") ? Goal::download_and_seed : Goal::download;
+  apply_seed_limits(args, goal, params);
+  return run(std::move(params), args, goal);
+}
 
-  asio::io_context io;
-  bitflow::Session session(io);
-  auto torrent = session.add(std::move(params));
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  Outcome outcome;
-  bool quiet = args.flag("quiet");
-  asio::co_spawn(io, watch(session, torrent, signals, quiet, outcome), [&](std::exception_ptr e) {
-    if (e) outcome = {1, "internal error while stopping"};
-    io.stop();
-  });
-  io.run();
-  if (outcome.exit_code != 0) std::fprintf(stderr, "bitflow: %s\n", outcome.message.c_str());
-  return outcome.exit_code;
+int run_seed(const std::vector<std::string>& argv) {
+  Args args(argv, {"quiet", "no-trackers"}, with_session_options({}), {{'q', "quiet"}});
+  if (args.positional().size() != 2)
+    throw UsageError(
+        "usage: bitflow seed <file.torrent> <data-path> [--port N] [--listen ADDR] "
+        "[--ratio R] [--seed-time S] [--upload-limit RATE] [--upload-slots N] [--peer "
+        "HOST:PORT]... "
+        "[--no-trackers] [--quiet]");
+  bitflow::AddTorrentParams params(bitflow::TorrentInfo::load(args.positional()[0]));
+  // The folder holding the torrent's content; the content itself (the file, or the
+  // top folder of a multi-file torrent) is accepted too.
+  std::filesystem::path data = args.positional()[1];
+  if (!std::filesystem::exists(data))
+    throw UsageError("data path '" + data.string() + "' does not exist");
+  if (data.filename() == params.info.name()) data = data.parent_path();
+  params.save_path = data.empty() ? std::filesystem::path(".") : data;
+  params.peers = args.values("peer");
+  params.use_trackers = !args.flag("no-trackers");
+  apply_seed_limits(args, Goal::seed, params);
+  return run(std::move(params), args, Goal::seed);
 }
 
 }  // namespace cli

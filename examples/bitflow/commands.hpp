@@ -11,5 +11,6 @@ int run_info(const std::vector<std::string>& args);
 int run_create(const std::vector<std::string>& args);
 int run_announce(const std::vector<std::string>& args);
 int run_download(const std::vector<std::string>& args);
+int run_seed(const std::vector<std::string>& args);
 
 }  // namespace cli

@@ -25,9 +25,15 @@ constexpr const char* usage_text =
     "           [--numwant N] [--left N] [--uploaded N] [--downloaded N] [--timeout S]\n"
     "      ask the trackers (http, https, udp) for peers and print their replies\n"
     "  download <file.torrent> [-o DIR] [--files 1,3-5] [--sequential]\n"
-    "           [--peer HOST:PORT]... [--no-trackers] [--quiet]\n"
+    "           [--peer HOST:PORT]... [--no-trackers] [--seed] [--quiet]\n"
     "      download and verify a torrent (files numbered from 1 as in 'info --json');\n"
-    "      Ctrl-C stops, running it again resumes\n"
+    "      Ctrl-C stops, running it again resumes; --seed keeps serving peers after\n"
+    "      (until a 1:1 share ratio unless --ratio/--seed-time say otherwise)\n"
+    "  seed <file.torrent> <data-path> [--ratio R] [--seed-time S] [--upload-slots N]\n"
+    "      serve complete data (the folder holding it, or the content itself) until\n"
+    "      Ctrl-C or the limits given\n"
+    "  options of download and seed: [--port N] [--listen ADDR] [--upload-limit RATE]\n"
+    "      [--download-limit RATE] (RATE in bytes/s: 500k, 2M)\n"
     "  version\n";
 
 }  // namespace
@@ -51,6 +57,7 @@ int main(int argc, char** argv) {
     if (command == "create") return cli::run_create(args);
     if (command == "announce") return cli::run_announce(args);
     if (command == "download") return cli::run_download(args);
+    if (command == "seed") return cli::run_seed(args);
     if (command == "version" || command == "--version") {
       std::puts("bitflow " BITFLOW_VERSION);
       return 0;

@@ -193,6 +193,9 @@ class PiecePicker {
   [[nodiscard]] bool peer_has(PeerKey peer, PieceIndex p) const noexcept;
   /// The peer has a piece with priority > 0 that we do not have: be interested. O(1).
   [[nodiscard]] bool is_interesting(PeerKey peer) const noexcept;
+  /// Whether the peer has every piece (a bitfield with every bit set, HAVE_ALL, or HAVEs
+  /// that completed it).
+  [[nodiscard]] bool peer_is_seed(PeerKey peer) const noexcept;
   /// How many connected peers have piece `p`.
   [[nodiscard]] std::int32_t availability(PieceIndex p) const noexcept;
   [[nodiscard]] std::size_t num_peers() const noexcept { return live_peers_; }

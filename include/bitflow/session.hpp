@@ -3,8 +3,15 @@
 //
 // Threading: a Session lives on one io_context, run by one thread (the network thread).
 // Create it, add torrents, read status and destroy it on that thread. SHA-1 hashing and
-// disk writes run on the session's own small thread pool; their results come back to the
-// network thread. Nothing here blocks the network thread on disk or hashing.
+// disk reads and writes run on the session's own small thread pool; their results come
+// back to the network thread. Nothing here blocks the network thread on disk or hashing.
+//
+// Peers: outgoing connections to the addresses trackers and AddTorrentParams::peers give,
+// incoming ones through the session's listening socket, routed to their torrent by the
+// info-hash of their handshake. Both download and upload: every torrent serves the pieces
+// it has, choking and unchoking peers with bitflow::peer::Choker (tit-for-tat while
+// downloading, rotating among interested peers while seeding), within the upload and
+// download rate limits (token buckets, session-wide and per torrent).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -19,17 +26,29 @@
 
 #include "bitflow/metainfo.hpp"
 #include "bitflow/peer_id.hpp"
+#include "bitflow/rate_limiter.hpp"
 #include "bitflow/tracker_client.hpp"
 
 namespace bitflow {
 
 struct SessionSettings {
   PeerId peer_id = PeerId::generate();
-  /// The port we tell trackers we listen on (incoming connections come with seeding).
+  /// Where incoming connections are accepted. Port 0 picks any free port; a port that is
+  /// taken falls back to any free port (Session::listen_port() says which one it got).
+  std::string listen_address = "0.0.0.0";
   std::uint16_t listen_port = 6881;
-  /// Connections per torrent.
+  /// Connections per torrent, and in the whole session (incoming and outgoing).
   int max_peers_per_torrent = 60;
-  /// Threads for hashing and disk writes.
+  int max_connections = 200;
+  /// Peers of a torrent we upload to at once (regular unchoke slots; one optimistic
+  /// unchoke comes on top). Negative: every interested peer.
+  int upload_slots = 4;
+  /// Session-wide limits in bytes/s; 0 = unlimited.
+  std::int64_t upload_rate_limit = 0;
+  std::int64_t download_rate_limit = 0;
+  /// Memory for pieces kept to serve peers (least recently used go first).
+  std::size_t read_cache_bytes = 32u << 20;
+  /// Threads for hashing and disk work.
   unsigned disk_threads = 2;
   tracker::ClientOptions tracker;
 };
@@ -46,9 +65,20 @@ struct AddTorrentParams {
   std::vector<std::string> peers;
   /// Announce to the torrent's trackers.
   bool use_trackers = true;
+  /// When seeding stops once every wanted piece is here. The default never seeds past a
+  /// 1:1 share ratio; SeedLimits{0.0, {}} does not seed at all; {nullopt, nullopt} seeds
+  /// until stopped.
+  SeedLimits seed;
+  /// This torrent's own limits in bytes/s (on top of the session's); 0 = unlimited.
+  std::int64_t upload_rate_limit = 0;
+  std::int64_t download_rate_limit = 0;
 };
 
-enum class TorrentState { checking, downloading, finished, stopped, error };
+/// checking: hashing existing data. downloading: fetching (and serving what it has).
+/// seeding: complete, serving peers until the seed limits are met. finished: complete
+/// and done seeding. paused: connections closed until resume(). stopped: stop() ran.
+/// error: a disk error or similar; status().error says what.
+enum class TorrentState { checking, downloading, seeding, finished, paused, stopped, error };
 
 [[nodiscard]] const char* to_string(TorrentState s) noexcept;
 
@@ -57,14 +87,18 @@ struct TorrentStatus {
   std::int64_t wanted_bytes = 0;    ///< bytes of the selected files' pieces
   std::int64_t verified_bytes = 0;  ///< of those, verified so far
   std::int64_t downloaded = 0;      ///< payload bytes received this session
+  std::int64_t uploaded = 0;        ///< payload bytes sent this session
   std::int64_t wasted = 0;          ///< payload bytes thrown away (duplicates, failed hashes)
-  std::int64_t download_rate = 0;   ///< bytes/s over the last few seconds
+  std::int64_t download_rate = 0;   ///< bytes/s over the last second
+  std::int64_t upload_rate = 0;     ///< bytes/s over the last second
   std::int32_t pieces_have = 0;
   std::int32_t num_pieces = 0;
   std::int32_t pieces_from_resume = 0;  ///< verified at start without downloading
   int hash_failures = 0;
-  int peers = 0;        ///< connected
-  int peers_known = 0;  ///< known addresses
+  int peers = 0;           ///< connected
+  int peers_incoming = 0;  ///< of those, connected to us
+  int peers_unchoked = 0;  ///< peers we upload to
+  int peers_known = 0;     ///< known addresses
   int peers_banned = 0;
   std::string error;  ///< when state == error
 
@@ -77,16 +111,24 @@ struct TorrentStatus {
 class Torrent;
 
 /// A handle to a torrent in a session; cheap to copy, safe to keep after removal (calls
-/// then do nothing and status() reports stopped).
+/// then do nothing and status() reports stopped). Use it on the session's thread.
 class TorrentHandle {
  public:
   TorrentHandle() = default;
   [[nodiscard]] TorrentStatus status() const;
   [[nodiscard]] const TorrentInfo& info() const;
+  /// Closes every connection and stops requesting and serving until resume(); verified
+  /// data and resume data stay. Does nothing unless downloading or seeding.
+  void pause() const;
+  /// Undoes pause(): back to downloading or seeding.
+  void resume() const;
   /// Stops the torrent: closes connections, waits for pending disk work, saves resume
   /// data, sends "stopped" to the trackers. Await it before destroying the session.
   boost::asio::awaitable<void> stop() const;
   [[nodiscard]] bool valid() const noexcept { return !torrent_.expired(); }
+  friend bool operator==(const TorrentHandle& a, const TorrentHandle& b) noexcept {
+    return !a.torrent_.owner_before(b.torrent_) && !b.torrent_.owner_before(a.torrent_);
+  }
 
  private:
   friend class Session;
@@ -94,19 +136,51 @@ class TorrentHandle {
   std::weak_ptr<Torrent> torrent_;
 };
 
+/// Something that happened to a torrent, delivered on the network thread.
+struct TorrentEvent {
+  enum class Kind {
+    state_changed,   ///< `state` is the new state (`detail` the error, for error)
+    piece_verified,  ///< `piece` passed its hash check and is on disk
+    hash_failed,     ///< `piece` failed its hash check and will be fetched again
+    peer_banned,     ///< `detail` is the peer's address
+  };
+  Kind kind = Kind::state_changed;
+  TorrentHandle torrent;
+  TorrentState state = TorrentState::checking;
+  std::int32_t piece = -1;
+  std::string detail;
+};
+
+/// Whether Session::remove() deletes the torrent's files too.
+enum class RemoveData { keep, remove };
+
 class Session {
  public:
+  /// Starts listening for incoming peers (see SessionSettings::listen_port). Throws
+  /// bitflow::Error when no port at all can be bound.
   Session(boost::asio::io_context& io, SessionSettings settings = {});
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   /// Adds a torrent and starts it: checks existing data (resume file, else hashing what is
-  /// on disk), then downloads. Throws bitflow::Error if the save path is unusable.
+  /// on disk), then downloads, then seeds (see AddTorrentParams::seed). Throws
+  /// bitflow::Error if the save path is unusable or the torrent is already in the session.
   TorrentHandle add(AddTorrentParams params);
-  /// Called on the network thread whenever a torrent changes state.
+  /// Stops the torrent (as TorrentHandle::stop) and forgets it; with RemoveData::remove
+  /// also deletes its files, side file and resume file (see Storage::remove_files). Throws
+  /// bitflow::Error if deleting fails.
+  boost::asio::awaitable<void> remove(TorrentHandle torrent, RemoveData data);
+  [[nodiscard]] std::vector<TorrentHandle> torrents() const;
+  /// The port incoming peers reach us on.
+  [[nodiscard]] std::uint16_t listen_port() const noexcept;
+
+  /// Called on the network thread for every event of every torrent (listeners are called
+  /// in the order they were added).
+  void on_event(std::function<void(const TorrentEvent&)> listener);
+  /// Shorthand: a listener for state changes only.
   void on_state_change(std::function<void(TorrentHandle, TorrentState)> callback);
-  /// Stops every torrent (see TorrentHandle::stop).
+  /// Stops every torrent (see TorrentHandle::stop) and stops listening.
   boost::asio::awaitable<void> stop_all();
 
  private:

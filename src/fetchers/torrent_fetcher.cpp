@@ -1,6 +1,6 @@
 // TorrentFetcher: the Fetcher interface over a Session torrent. It watches the torrent's
-// status on a timer (twice a second) and reports changes; pause/resume map to stopping the
-// torrent (resume data saved) and adding it again (resume data trusted).
+// status on a timer (twice a second) and reports changes; pause/resume map to the torrent's
+// own pause/resume; cancel removes the torrent from the session (keeping its data).
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -54,7 +54,8 @@ struct TorrentFetcher::Impl : std::enable_shared_from_this<Impl> {
     timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->state != FetchState::running) return;
       TorrentStatus t = self->torrent.status();
-      if (t.state == TorrentState::finished) self->state = FetchState::completed;
+      if (t.state == TorrentState::seeding || t.state == TorrentState::finished)
+        self->state = FetchState::completed;
       if (t.state == TorrentState::error) {
         self->state = FetchState::failed;
         self->error = t.error;
@@ -64,11 +65,11 @@ struct TorrentFetcher::Impl : std::enable_shared_from_this<Impl> {
     });
   }
 
-  // Stops the torrent, then moves to `next` and reports it.
-  void stop_then(FetchState next) {
+  // Removes the torrent from the session (its data stays), then reports `next`.
+  void remove_then(FetchState next) {
     state = next;
     timer.cancel();
-    asio::co_spawn(timer.get_executor(), torrent.stop(),
+    asio::co_spawn(timer.get_executor(), session.remove(torrent, RemoveData::keep),
                    [self = shared_from_this()](std::exception_ptr) { self->report(); });
   }
 
@@ -92,7 +93,7 @@ TorrentFetcher::~TorrentFetcher() {
 }
 
 void TorrentFetcher::start() {
-  if (impl_->state != FetchState::idle && impl_->state != FetchState::paused) return;
+  if (impl_->state != FetchState::idle) return;
   impl_->torrent = impl_->session.add(impl_->params);
   impl_->state = FetchState::running;
   impl_->report();
@@ -100,17 +101,25 @@ void TorrentFetcher::start() {
 }
 
 void TorrentFetcher::pause() {
-  if (impl_->state == FetchState::running) impl_->stop_then(FetchState::paused);
+  if (impl_->state != FetchState::running) return;
+  impl_->torrent.pause();
+  impl_->state = FetchState::paused;
+  impl_->report();
 }
 
 void TorrentFetcher::resume() {
-  if (impl_->state == FetchState::paused) start();
+  if (impl_->state != FetchState::paused) return;
+  impl_->torrent.resume();
+  impl_->state = FetchState::running;
+  impl_->report();
+  impl_->timer.cancel();
+  impl_->watch();
 }
 
 void TorrentFetcher::cancel() {
-  if (impl_->state == FetchState::running)
-    impl_->stop_then(FetchState::cancelled);
-  else if (impl_->state == FetchState::idle || impl_->state == FetchState::paused) {
+  if (impl_->state == FetchState::running || impl_->state == FetchState::paused)
+    impl_->remove_then(FetchState::cancelled);
+  else if (impl_->state == FetchState::idle) {
     impl_->state = FetchState::cancelled;
     impl_->report();
   }

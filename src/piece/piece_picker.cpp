@@ -349,6 +349,11 @@ bool PiecePicker::is_interesting(PeerKey key) const noexcept {
   return peer->seed ? wanted_missing_ > 0 : peer->wanted > 0;
 }
 
+bool PiecePicker::peer_is_seed(PeerKey key) const noexcept {
+  const Peer* peer = find(key);
+  return peer != nullptr && peer->seed;
+}
+
 // ---- Partial pieces and block events ----------------------------------------------------
 
 PiecePicker::Partial& PiecePicker::start_partial(PieceIndex p) {

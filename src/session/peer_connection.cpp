@@ -4,6 +4,7 @@
 // ends, whatever the reason.
 #include "session/peer_connection.hpp"
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -30,7 +31,22 @@ constexpr auto keepalive_interval = 90s;
 constexpr auto silence_limit = 150s;   // nothing at all from the peer
 constexpr auto request_timeout = 30s;  // requests outstanding, no block arrived
 constexpr std::size_t max_outbox = 1u << 20;
+constexpr std::size_t serve_outbox_limit = 256u << 10;  // the server waits above this
+constexpr std::size_t max_queued_requests = 500;        // the peer's, per connection
 constexpr std::size_t min_pipeline = 8, max_pipeline = 512;
+
+peer::Handshake our_handshake(const TorrentImpl& torrent) {
+  peer::Handshake ours;
+  ours.info_hash = torrent.info().info_hash();
+  ours.peer_id = torrent.peer_id();
+  ours.set_supports_fast(true);
+  return ours;
+}
+
+std::uint64_t next_connection_id() {
+  static std::atomic<std::uint64_t> counter{0};  // sessions may run on several threads
+  return ++counter;
+}
 
 [[noreturn]] void fail(peer::errc code, const std::string& what) {
   throw Error(peer::make_error_code(code), what);
@@ -43,7 +59,22 @@ PeerConnection::PeerConnection(TorrentImpl& torrent, std::string address, tcp::e
       endpoint_(endpoint),
       socket_(torrent.executor()),
       wake_writer_(torrent.executor(), Clock::time_point::max()),
-      reader_(peer::DecodeOptions{}, &torrent.info().geometry()) {}
+      wake_server_(torrent.executor(), Clock::time_point::max()),
+      reader_(peer::DecodeOptions{}, &torrent.info().geometry()),
+      id_(next_connection_id()) {}
+
+PeerConnection::PeerConnection(TorrentImpl& torrent, std::string address, tcp::socket socket,
+                               const peer::Handshake& theirs)
+    : torrent_(torrent),
+      address_(std::move(address)),
+      socket_(std::move(socket)),
+      wake_writer_(torrent.executor(), Clock::time_point::max()),
+      wake_server_(torrent.executor(), Clock::time_point::max()),
+      reader_(peer::DecodeOptions{}, &torrent.info().geometry(),
+              peer::MessageReader::Start::messages),
+      id_(next_connection_id()),
+      incoming_(true),
+      theirs_(theirs) {}
 
 void PeerConnection::close() {
   if (closed_) return;
@@ -52,6 +83,7 @@ void PeerConnection::close() {
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   wake_writer_.cancel();
+  wake_server_.cancel();
 }
 
 asio::awaitable<void> PeerConnection::run() {
@@ -64,8 +96,25 @@ asio::awaitable<void> PeerConnection::run() {
       self->close();
     }
   } cleanup{shared_from_this()};
-  co_await connect_and_handshake();
-  co_await (reader() && writer() && watchdog());
+  if (incoming_)
+    co_await answer_handshake();
+  else
+    co_await connect_and_handshake();
+  co_await (reader() && writer() && server() && watchdog());
+}
+
+asio::awaitable<void> PeerConnection::answer_handshake() {
+  if (theirs_.peer_id == torrent_.peer_id())
+    fail(peer::errc::wrong_torrent, "connected to ourselves");
+  std::string hello;
+  peer::encode_handshake(our_handshake(torrent_), hello);
+  auto sent = co_await with_timeout(
+      asio::async_write(socket_, asio::buffer(hello), asio::as_tuple(asio::use_awaitable)),
+      handshake_timeout);
+  if (!sent) fail(peer::errc::timed_out, "handshake not sent within 15 s");
+  if (auto [ec, n] = *sent; ec) throw boost::system::system_error(ec);
+  socket_.set_option(tcp::no_delay(true));
+  handshake_complete(theirs_);
 }
 
 asio::awaitable<void> PeerConnection::connect_and_handshake() {
@@ -75,10 +124,7 @@ asio::awaitable<void> PeerConnection::connect_and_handshake() {
   if (auto [ec] = *connected; ec) throw boost::system::system_error(ec);
   socket_.set_option(tcp::no_delay(true));
 
-  peer::Handshake ours;
-  ours.info_hash = torrent_.info().info_hash();
-  ours.peer_id = torrent_.peer_id();
-  ours.set_supports_fast(true);
+  peer::Handshake ours = our_handshake(torrent_);
   std::string hello;
   peer::encode_handshake(ours, hello);
   co_await asio::async_write(socket_, asio::buffer(hello), asio::use_awaitable);
@@ -97,10 +143,14 @@ asio::awaitable<void> PeerConnection::connect_and_handshake() {
   if (theirs->info_hash != ours.info_hash)
     fail(peer::errc::wrong_torrent, "peer answered for another torrent");
   if (theirs->peer_id == ours.peer_id) fail(peer::errc::wrong_torrent, "connected to ourselves");
-  fast_ = theirs->supports_fast();
+  handshake_complete(*theirs);
+}
+
+void PeerConnection::handshake_complete(const peer::Handshake& theirs) {
+  fast_ = theirs.supports_fast();
   peer::DecodeOptions options;
   options.fast_extension = fast_;
-  options.extension_protocol = theirs->supports_extensions();
+  options.extension_protocol = theirs.supports_extensions();
   reader_.set_options(options);
   handshake_done_ = true;
   last_received_ = last_sent_ = last_block_ = window_start_ = Clock::now();
@@ -111,10 +161,14 @@ asio::awaitable<void> PeerConnection::connect_and_handshake() {
   // messages of their own.
   std::string bits = torrent_.our_bitfield();
   bool none = bits.find_first_not_of('\0') == std::string::npos;
+  bool all = torrent_.picker().num_have() == torrent_.picker().num_pieces();
   if (fast_ && none)
     queue(peer::HaveNone{});
+  else if (fast_ && all)
+    queue(peer::HaveAll{});
   else if (!none)
     queue(peer::Bitfield{bits});
+  torrent_.peer_interest_changed();  // a newcomer may take a free upload slot
 }
 
 asio::awaitable<void> PeerConnection::reader() {
@@ -123,10 +177,18 @@ asio::awaitable<void> PeerConnection::reader() {
     while (auto message = reader_.next())
       handle(*message);
     fill_pipeline();
-    auto space = reader_.prepare(256 * 1024);  // big reads: fewer syscalls at high rates
+    // Under a download limit, wait until the bucket has room (the kernel's buffers fill
+    // and TCP slows the peer down), and read at most a quarter second's worth.
+    std::size_t want = 256 * 1024;  // big reads: fewer syscalls at high rates
+    if (auto wait = torrent_.download_wait(16384); wait.count() > 0) {
+      co_await sleep(wait);
+      want = 16384;
+    }
+    auto space = reader_.prepare(want);
     std::size_t n = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()),
                                                      asio::use_awaitable);
     reader_.commit(n);
+    torrent_.count_download(static_cast<std::int64_t>(n));
     last_received_ = Clock::now();
   }
 }
@@ -143,8 +205,101 @@ asio::awaitable<void> PeerConnection::writer() {
     co_await asio::async_write(socket_, asio::buffer(sending), asio::use_awaitable);
     last_sent_ = Clock::now();
     sending.clear();
+    if (!requests_.empty()) wake_server_.cancel();  // room in the outbox again
   }
   fail(peer::errc::connection_closed, "connection closed");
+}
+
+asio::awaitable<void> PeerConnection::sleep(std::chrono::nanoseconds duration) {
+  asio::steady_timer timer(socket_.get_executor());
+  timer.expires_after(duration);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+asio::awaitable<void> PeerConnection::server() {
+  while (!closed_) {
+    if (requests_.empty() || am_choking_ || outbox_.size() > serve_outbox_limit) {
+      (void)co_await wake_server_.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    peer::Request r = requests_.front();
+    requests_.pop_front();
+    auto piece = co_await torrent_.read_piece(r.piece);
+    auto length = static_cast<std::int64_t>(r.length);
+    if (auto wait = torrent_.upload_wait(length); wait.count() > 0) co_await sleep(wait);
+    // Choked or cancelled meanwhile: the choke already answered (or dropped) the request.
+    if (am_choking_ || closed_) continue;
+    torrent_.count_upload(length);
+    sent_in_window_ += length;
+    queue(peer::Piece{r.piece, r.begin, std::string_view(piece->data() + r.begin, r.length)});
+  }
+  fail(peer::errc::connection_closed, "connection closed");
+}
+
+void PeerConnection::on_request(const peer::Request& r) {
+  // Requests are checked against the geometry by the reader. BEP 6: with the fast
+  // extension every request we will not serve gets a reject; without it, it is dropped.
+  bool serve =
+      !am_choking_ && torrent_.picker().has(r.piece) && requests_.size() < max_queued_requests;
+  if (!serve) {
+    if (fast_) queue(peer::Reject{r.piece, r.begin, r.length});
+    return;
+  }
+  requests_.push_back(r);
+  wake_server_.cancel();
+}
+
+void PeerConnection::on_cancel(const peer::Cancel& c) {
+  auto it = std::find_if(requests_.begin(), requests_.end(), [&](const peer::Request& r) {
+    return r.piece == c.piece && r.begin == c.begin && r.length == c.length;
+  });
+  if (it == requests_.end()) return;  // already sent, or never asked
+  requests_.erase(it);
+  // BEP 6: a cancelled request is answered with the piece or a reject.
+  if (fast_) queue(peer::Reject{c.piece, c.begin, c.length});
+}
+
+void PeerConnection::set_choked(bool choked) {
+  if (closed_ || choked == am_choking_) return;
+  am_choking_ = choked;
+  if (choked) {
+    queue(peer::Choke{});
+    // Without the fast extension a choke discards the peer's requests; with it each one
+    // is rejected explicitly.
+    if (fast_)
+      for (const auto& r : requests_)
+        queue(peer::Reject{r.piece, r.begin, r.length});
+    requests_.clear();
+  } else {
+    last_unchoked_ = Clock::now();
+    queue(peer::Unchoke{});
+    wake_server_.cancel();
+  }
+}
+
+peer::PeerStats PeerConnection::choke_stats() const {
+  peer::PeerStats s;
+  s.id = id_;
+  s.interested = peer_interested_;
+  s.unchoked = !am_choking_;
+  s.download_rate = rate_;
+  s.upload_rate = upload_rate_;
+  s.connected_at = connected_at_;
+  if (got_piece_) s.last_piece_received = last_block_;
+  s.last_unchoked = last_unchoked_;
+  return s;
+}
+
+void PeerConnection::on_torrent_complete() {
+  update_interest();
+  check_both_seeds();
+}
+
+void PeerConnection::check_both_seeds() {
+  if (registered_ && torrent_.complete() && torrent_.picker().peer_is_seed(key_)) {
+    both_seeds_ = true;
+    close();
+  }
 }
 
 asio::awaitable<void> PeerConnection::watchdog() {
@@ -159,6 +314,11 @@ asio::awaitable<void> PeerConnection::watchdog() {
         std::max<std::int64_t>(
             1, std::chrono::duration_cast<std::chrono::milliseconds>(now - window_start_).count());
     bytes_in_window_ = 0;
+    upload_rate_ =
+        sent_in_window_ * 1000 /
+        std::max<std::int64_t>(
+            1, std::chrono::duration_cast<std::chrono::milliseconds>(now - window_start_).count());
+    sent_in_window_ = 0;
     window_start_ = now;
     if (now - last_received_ > silence_limit) fail(peer::errc::timed_out, "peer went silent");
     if (outstanding_ > 0 && !peer_choking_ && now - last_block_ > request_timeout) {
@@ -192,7 +352,7 @@ void PeerConnection::send_cancel(const piece::BlockRequest& r) {
 }
 
 void PeerConnection::update_interest() {
-  bool want = torrent_.picker().is_interesting(key_) && !torrent_.finished();
+  bool want = torrent_.picker().is_interesting(key_) && !torrent_.complete();
   if (want == am_interested_) return;
   am_interested_ = want;
   if (want)
@@ -243,11 +403,14 @@ void PeerConnection::handle(const peer::Message& message) {
           peer_choking_ = false;
         } else if constexpr (std::is_same_v<T, peer::Have>) {
           picker.peer_have(key_, m.piece);
+          check_both_seeds();
         } else if constexpr (std::is_same_v<T, peer::Bitfield>) {
           if (!picker.peer_bitfield(key_, m.bytes))
             fail(peer::errc::invalid_bitfield, "bitfield of the wrong size");
+          check_both_seeds();
         } else if constexpr (std::is_same_v<T, peer::HaveAll>) {
           picker.peer_have_all(key_);
+          check_both_seeds();
         } else if constexpr (std::is_same_v<T, peer::HaveNone>) {
           picker.peer_have_none(key_);
         } else if constexpr (std::is_same_v<T, peer::Piece>) {
@@ -257,9 +420,19 @@ void PeerConnection::handle(const peer::Message& message) {
             picker.abort_request(Block{m.piece, *index}, key_);
             if (outstanding_ > 0) --outstanding_;
           }
+        } else if constexpr (std::is_same_v<T, peer::Interested>) {
+          peer_interested_ = true;
+          torrent_.peer_interest_changed();
+        } else if constexpr (std::is_same_v<T, peer::NotInterested>) {
+          peer_interested_ = false;
+          torrent_.peer_interest_changed();
+        } else if constexpr (std::is_same_v<T, peer::Request>) {
+          on_request(m);
+        } else if constexpr (std::is_same_v<T, peer::Cancel>) {
+          on_cancel(m);
         }
-        // Interested / not interested / request / cancel matter once we seed; keep-alive,
-        // port, suggest, allowed-fast and extension messages need nothing from us yet.
+        // Keep-alive, port, suggest, allowed-fast and extension messages need nothing
+        // from us yet.
       },
       message);
 }
@@ -274,6 +447,7 @@ void PeerConnection::on_piece(const peer::Piece& m) {
   if (outstanding_ > 0) --outstanding_;
   auto now = Clock::now();
   last_block_ = now;
+  got_piece_ = true;
   bytes_in_window_ += static_cast<std::int64_t>(m.data.size());
   torrent_.on_block(*this, Block{m.piece, *index}, m.data);
 }

@@ -1,12 +1,14 @@
-// PeerConnection — one outgoing connection to a peer for one torrent (the thin shell
-// around the pure wire codec and picker).
+// PeerConnection — one connection to a peer for one torrent (the thin shell around the
+// pure wire codec and picker), outgoing or incoming.
 //
-// connect (deadline) → handshake both ways (deadline; info-hash must match, our own id
-// is refused) → `co_await (reader() && writer() && watchdog())`: the first to fail
-// cancels the others. The reader reads straight into the MessageReader's buffer and hands
-// each message to the Torrent; the writer drains a bounded outbox, coalescing queued
-// messages into one write; the watchdog sends keep-alives, drops a silent peer and gives
-// up on requests that get no data.
+// Outgoing: connect (deadline) → handshake both ways (deadline; info-hash must match, our
+// own id is refused). Incoming: the listener has read the peer's handshake and routed it
+// here; we answer with ours. Then `co_await (reader() && writer() && server() &&
+// watchdog())`: the first to fail cancels the others. The reader reads straight into the
+// MessageReader's buffer and hands each message to the Torrent; the writer drains a
+// bounded outbox, coalescing queued messages into one write; the server answers the
+// peer's requests (bounded queue) while we unchoke it; the watchdog sends keep-alives,
+// drops a silent peer and gives up on requests that get no data.
 //
 // Threading: the network thread only. Lifetime: owned by the Torrent through a
 // shared_ptr; run() keeps it alive while it runs. Internal to bitflow.
@@ -16,9 +18,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "bitflow/choker.hpp"
 #include "bitflow/message_reader.hpp"
 #include "bitflow/piece_picker.hpp"
 #include "bitflow/wire.hpp"
@@ -29,8 +34,12 @@ class TorrentImpl;
 
 class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
  public:
+  /// Outgoing: run() connects to `endpoint`.
   PeerConnection(TorrentImpl& torrent, std::string address,
                  boost::asio::ip::tcp::endpoint endpoint);
+  /// Incoming: the peer's handshake (`theirs`) has been read from `socket` already.
+  PeerConnection(TorrentImpl& torrent, std::string address, boost::asio::ip::tcp::socket socket,
+                 const peer::Handshake& theirs);
 
   /// Connects and talks to the peer until it fails or close() is called. Throws
   /// bitflow::Error or boost::system::system_error with the reason the connection ended.
@@ -43,18 +52,36 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   void send_cancel(const piece::BlockRequest& request);
   /// Ask the picker for more blocks if the pipeline has room.
   void fill_pipeline();
+  /// The torrent has every wanted piece: lose interest, and leave a peer that is a seed.
+  void on_torrent_complete();
+  /// The choker's verdict: choke (refusing queued requests) or unchoke the peer.
+  void set_choked(bool choked);
+  [[nodiscard]] peer::PeerStats choke_stats() const;
 
   [[nodiscard]] const std::string& address() const noexcept { return address_; }
   [[nodiscard]] piece::PeerKey key() const noexcept { return key_; }
   [[nodiscard]] bool handshake_done() const noexcept { return handshake_done_; }
+  [[nodiscard]] bool incoming() const noexcept { return incoming_; }
+  [[nodiscard]] bool am_choking() const noexcept { return am_choking_; }
+  /// We and the peer both had everything: the connection ended for lack of anything to
+  /// trade (do not dial it again while seeding).
+  [[nodiscard]] bool both_seeds() const noexcept { return both_seeds_; }
+  [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
 
  private:
   boost::asio::awaitable<void> connect_and_handshake();
+  boost::asio::awaitable<void> answer_handshake();
+  void handshake_complete(const peer::Handshake& theirs);
   boost::asio::awaitable<void> reader();
   boost::asio::awaitable<void> writer();
+  boost::asio::awaitable<void> server();
   boost::asio::awaitable<void> watchdog();
+  boost::asio::awaitable<void> sleep(std::chrono::nanoseconds duration);
   void handle(const peer::Message& message);
   void on_piece(const peer::Piece& piece);
+  void on_request(const peer::Request& request);
+  void on_cancel(const peer::Cancel& cancel);
+  void check_both_seeds();
   void queue(const peer::Message& message);
   void update_interest();
   std::size_t pipeline_target() const;
@@ -64,9 +91,23 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   boost::asio::ip::tcp::endpoint endpoint_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer wake_writer_;
+  boost::asio::steady_timer wake_server_;  // cancelled: requests queued, unchoked, room
   peer::MessageReader reader_;
   std::string outbox_;
   piece::PeerKey key_{};
+  std::uint64_t id_;
+  bool incoming_ = false;
+  peer::Handshake theirs_{};  // incoming: read by the listener
+  bool both_seeds_ = false;
+  // Serving.
+  bool am_choking_ = true;
+  bool peer_interested_ = false;
+  std::deque<peer::Request> requests_;  // theirs, waiting to be served
+  std::int64_t sent_in_window_ = 0;     // payload sent in the current rate window
+  std::int64_t upload_rate_ = 0;        // payload bytes/s sent, last window
+  std::chrono::steady_clock::time_point connected_at_ = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> last_unchoked_;
+  bool got_piece_ = false;  // the peer has sent piece data (else last_block_ is a start time)
   bool registered_ = false;
   bool handshake_done_ = false;
   bool closed_ = false;

@@ -1,13 +1,29 @@
-// Session: owns the disk pool, the tracker client and the torrents. See bitflow/session.hpp.
+// Session: owns the disk pool, the tracker client, the listening socket and the torrents.
+// See bitflow/session.hpp.
+//
+// Incoming connections: the accept loop hands each socket to a short coroutine that reads
+// exactly the 68-byte handshake (with a deadline), finds the torrent by info-hash and
+// gives it the socket; the torrent answers with its own handshake. Unknown info-hashes
+// and full torrents are dropped without a word.
 #include "bitflow/session.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
+#include "bitflow/with_timeout.hpp"
+#include "session/session_shared.hpp"
 #include "session/torrent_impl.hpp"
 
 namespace bitflow {
 
 namespace asio = boost::asio;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
 
 // The public name of a torrent inside a session (TorrentHandle holds a weak_ptr to it).
 class Torrent : public session::TorrentImpl {
@@ -21,8 +37,12 @@ const char* to_string(TorrentState s) noexcept {
       return "checking";
     case TorrentState::downloading:
       return "downloading";
+    case TorrentState::seeding:
+      return "seeding";
     case TorrentState::finished:
       return "finished";
+    case TorrentState::paused:
+      return "paused";
     case TorrentState::stopped:
       return "stopped";
     case TorrentState::error:
@@ -44,48 +64,171 @@ const TorrentInfo& TorrentHandle::info() const {
   return t->info();  // the session keeps it alive while the handle is used on its thread
 }
 
+void TorrentHandle::pause() const {
+  if (auto t = torrent_.lock()) t->pause();
+}
+
+void TorrentHandle::resume() const {
+  if (auto t = torrent_.lock()) t->resume();
+}
+
 asio::awaitable<void> TorrentHandle::stop() const {
   if (auto t = torrent_.lock()) co_await t->stop();
 }
 
+namespace {
+tcp::acceptor open_acceptor(asio::io_context& io, const std::string& address, std::uint16_t port) {
+  boost::system::error_code ec;
+  auto ip = asio::ip::make_address(address, ec);
+  if (ec)
+    throw Error(std::make_error_code(std::errc::invalid_argument),
+                "listen address '" + address + "' is not an IP address");
+  auto try_bind = [&](std::uint16_t p) {
+    tcp::acceptor acceptor(io);
+    tcp::endpoint endpoint(ip, p);
+    boost::system::error_code error;
+    acceptor.open(endpoint.protocol(), error);
+    if (!error) acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+    if (!error) acceptor.bind(endpoint, error);
+    if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
+    if (error) acceptor.close();
+    return std::make_pair(std::move(acceptor), error);
+  };
+  auto [acceptor, error] = try_bind(port);
+  if (error && port != 0) std::tie(acceptor, error) = try_bind(0);  // taken: any port
+  if (error)
+    throw Error(std::error_code(error.value(), std::system_category()),
+                "cannot listen on " + address + ": " + error.message());
+  return std::move(acceptor);
+}
+}  // namespace
+
 struct Session::Impl {
   Impl(asio::io_context& context, SessionSettings s)
       : io(context),
-        settings(std::move(s)),
-        disk(std::max(1u, settings.disk_threads)),
-        trackers(context, settings.tracker) {}
+        shared(std::move(s)),
+        disk(std::max(1u, shared.settings.disk_threads)),
+        trackers(context, shared.settings.tracker),
+        acceptor(
+            open_acceptor(context, shared.settings.listen_address, shared.settings.listen_port)) {
+    shared.listen_port = acceptor.local_endpoint().port();
+  }
   ~Impl() { disk.join(); }
 
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> route(tcp::socket socket);
+  void emit(const TorrentEvent& event) {
+    for (const auto& listener : listeners)
+      listener(event);
+  }
+
   asio::io_context& io;
-  SessionSettings settings;
+  session::SessionShared shared;
   asio::thread_pool disk;
   tracker::TrackerClient trackers;
+  tcp::acceptor acceptor;
   std::vector<std::shared_ptr<Torrent>> torrents;
-  std::function<void(TorrentHandle, TorrentState)> callback;
+  std::vector<std::function<void(const TorrentEvent&)>> listeners;
+  std::shared_ptr<int> life = std::make_shared<int>(0);
 };
 
-Session::Session(asio::io_context& io, SessionSettings settings)
-    : impl_(std::make_unique<Impl>(io, std::move(settings))) {}
+// Both coroutines may resume after the Session is gone (a completion already queued):
+// they check `alive` before touching it again.
+asio::awaitable<void> Session::Impl::accept_loop() {
+  std::weak_ptr<int> alive = life;
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (alive.expired() || ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      // Out of descriptors and the like: pause instead of spinning.
+      asio::steady_timer pause(socket.get_executor(), 100ms);
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (alive.expired()) co_return;
+      continue;
+    }
+    if (shared.connections >= shared.settings.max_connections) continue;  // closes it
+    asio::co_spawn(io, route(std::move(socket)), asio::detached);
+  }
+}
 
-Session::~Session() = default;
+asio::awaitable<void> Session::Impl::route(tcp::socket socket) {
+  std::weak_ptr<int> alive = life;
+  std::array<char, peer::handshake_size> bytes{};
+  auto read = co_await with_timeout(
+      asio::async_read(socket, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable)), 10s);
+  if (alive.expired() || !read || std::get<0>(*read)) co_return;  // gone, silent or closed
+  ErrorInfo error;
+  auto parsed = peer::parse_handshake(std::string_view(bytes.data(), bytes.size()), error);
+  if (error || !parsed.value) co_return;  // not BitTorrent
+  for (const auto& t : torrents)
+    if (t->info().info_hash() == parsed.value->info_hash) {
+      t->accept(std::move(socket), *parsed.value);
+      co_return;
+    }
+}
+
+Session::Session(asio::io_context& io, SessionSettings settings)
+    : impl_(std::make_unique<Impl>(io, std::move(settings))) {
+  asio::co_spawn(io, impl_->accept_loop(), asio::detached);
+}
+
+Session::~Session() {
+  boost::system::error_code ignored;
+  impl_->acceptor.close(ignored);
+}
 
 TorrentHandle Session::add(AddTorrentParams params) {
+  for (const auto& t : impl_->torrents)
+    if (t->info().info_hash() == params.info.info_hash())
+      throw Error(std::make_error_code(std::errc::file_exists),
+                  "torrent " + params.info.info_hash().hex() + " is already in the session");
   auto torrent = std::make_shared<Torrent>(impl_->io.get_executor(), impl_->disk, impl_->trackers,
-                                           impl_->settings, std::move(params));
+                                           impl_->shared, std::move(params));
   std::weak_ptr<Torrent> weak = torrent;
-  torrent->on_state_change([this, weak](TorrentState state) {
-    if (impl_->callback) impl_->callback(TorrentHandle(weak), state);
+  torrent->on_event([impl = impl_.get(), weak](TorrentEvent event) {
+    event.torrent = TorrentHandle(weak);
+    impl->emit(event);
   });
   impl_->torrents.push_back(torrent);
   torrent->start();
   return TorrentHandle(weak);
 }
 
+asio::awaitable<void> Session::remove(TorrentHandle handle, RemoveData data) {
+  auto torrent = handle.torrent_.lock();
+  if (!torrent) co_return;
+  co_await torrent->stop();
+  std::erase(impl_->torrents, torrent);
+  if (data == RemoveData::remove) {
+    ErrorInfo error = co_await torrent->remove_files();
+    if (error) error.raise();
+  }
+}
+
+std::vector<TorrentHandle> Session::torrents() const {
+  std::vector<TorrentHandle> handles;
+  for (const auto& t : impl_->torrents)
+    handles.push_back(TorrentHandle(t));
+  return handles;
+}
+
+std::uint16_t Session::listen_port() const noexcept {
+  return impl_->shared.listen_port;
+}
+
+void Session::on_event(std::function<void(const TorrentEvent&)> listener) {
+  impl_->listeners.push_back(std::move(listener));
+}
+
 void Session::on_state_change(std::function<void(TorrentHandle, TorrentState)> callback) {
-  impl_->callback = std::move(callback);
+  on_event([callback = std::move(callback)](const TorrentEvent& event) {
+    if (event.kind == TorrentEvent::Kind::state_changed) callback(event.torrent, event.state);
+  });
 }
 
 asio::awaitable<void> Session::stop_all() {
+  boost::system::error_code ignored;
+  impl_->acceptor.close(ignored);
   for (auto& t : impl_->torrents)
     co_await t->stop();
 }

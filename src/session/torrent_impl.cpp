@@ -43,11 +43,11 @@ std::string format_peer(const PeerEntry& p) {
 }  // namespace
 
 TorrentImpl::TorrentImpl(asio::any_io_executor executor, asio::thread_pool& disk,
-                         tracker::TrackerClient& trackers, const SessionSettings& settings,
+                         tracker::TrackerClient& trackers, SessionShared& shared,
                          AddTorrentParams params)
     : executor_(std::move(executor)),
       disk_(disk),
-      settings_(settings),
+      shared_(shared),
       params_(std::move(params)),
       blocks_(params_.info.geometry()),
       picker_(params_.info.geometry()),
@@ -55,6 +55,12 @@ TorrentImpl::TorrentImpl(asio::any_io_executor executor, asio::thread_pool& disk
                                                   params_.file_priorities)),
       rng_(std::random_device{}()),
       trackers_(trackers),
+      choker_(peer::ChokerSettings{.upload_slots = shared.settings.upload_slots},
+              std::random_device{}()),
+      upload_limit_(params_.upload_rate_limit, SessionShared::burst_for(params_.upload_rate_limit)),
+      download_limit_(params_.download_rate_limit,
+                      SessionShared::burst_for(params_.download_rate_limit)),
+      cache_(shared.settings.read_cache_bytes),
       ticker_(executor_),
       disk_idle_(executor_, Clock::time_point::max()) {
   if (!params_.file_priorities.empty()) picker_.set_file_priorities(params_.file_priorities);
@@ -67,6 +73,7 @@ TorrentImpl::TorrentImpl(asio::any_io_executor executor, asio::thread_pool& disk
 TorrentImpl::~TorrentImpl() = default;
 
 void TorrentImpl::start() {
+  emit(TorrentEvent::Kind::state_changed);  // checking
   asio::co_spawn(executor_, main(), [self = shared_from_this()](std::exception_ptr e) {
     if (!e) return;
     try {
@@ -81,31 +88,36 @@ asio::awaitable<void> TorrentImpl::main() {
   auto self = shared_from_this();
   co_await check_existing_data();
   if (stopping_) co_return;
-  if (picker_.is_finished()) {
-    on_finished();
-    co_return;
-  }
-  set_state(TorrentState::downloading);
   for (const auto& address : params_.peers)
     known_.try_emplace(address);
-  if (params_.use_trackers && !params_.info.trackers().empty()) {
-    tracker::Announcer::Params p;
-    p.info_hash = params_.info.info_hash();
-    p.peer_id = settings_.peer_id;
-    p.port = settings_.listen_port;
-    announcer_.emplace(
-        trackers_, params_.info.trackers(), p,
-        [this] {
-          return tracker::Announcer::Totals{0, downloaded_, wanted_bytes_ - verified_bytes_};
-        },
-        [this](const std::vector<PeerEntry>& peers) { add_peers(peers); });
-    asio::co_spawn(executor_, announcer_->run(), asio::detached);
-  }
-  while (!stopping_ && state_ == TorrentState::downloading) {
+  start_announcing();
+  if (picker_.is_finished())
+    on_finished();
+  else
+    set_state(TorrentState::downloading);
+  // Paused torrents keep ticking (rates decay to zero); the loop ends with stop(), an
+  // error, or the end of seeding.
+  while (!stopping_ && state_ != TorrentState::finished && state_ != TorrentState::error &&
+         state_ != TorrentState::stopped) {
     tick();
     ticker_.expires_after(1s);
     (void)co_await ticker_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+}
+
+void TorrentImpl::start_announcing() {
+  if (!params_.use_trackers || params_.info.trackers().empty()) return;
+  tracker::Announcer::Params p;
+  p.info_hash = params_.info.info_hash();
+  p.peer_id = shared_.settings.peer_id;
+  p.port = shared_.listen_port;
+  announcer_.emplace(
+      trackers_, params_.info.trackers(), p,
+      [this] {
+        return tracker::Announcer::Totals{uploaded_, downloaded_, wanted_bytes_ - verified_bytes_};
+      },
+      [this](const std::vector<PeerEntry>& peers) { add_peers(peers); });
+  asio::co_spawn(executor_, announcer_->run(), asio::detached);
 }
 
 asio::awaitable<void> TorrentImpl::check_existing_data() {
@@ -113,7 +125,7 @@ asio::awaitable<void> TorrentImpl::check_existing_data() {
   auto self = shared_from_this();
   auto storage = storage_;
   const TorrentInfo* info = &params_.info;
-  unsigned threads = std::max(1u, settings_.disk_threads);
+  unsigned threads = std::max(1u, shared_.settings.disk_threads);
   // Hash what is on disk on the pool; the result comes back through a timer we cancel.
   asio::steady_timer done(executor_, Clock::time_point::max());
   std::vector<bool> verified;
@@ -150,10 +162,20 @@ asio::awaitable<void> TorrentImpl::check_existing_data() {
 void TorrentImpl::tick() {
   rate_ = downloaded_ - downloaded_at_last_tick_;
   downloaded_at_last_tick_ = downloaded_;
+  up_rate_ = uploaded_ - uploaded_at_last_tick_;
+  uploaded_at_last_tick_ = uploaded_;
+  if (state_ == TorrentState::paused) return;
   connect_more();
   for (const auto& c : connections_)
     c->fill_pipeline();
+  if (choker_.due(Clock::now())) rechoke();
   if (resume_dirty_) save_resume();
+  if (state_ == TorrentState::seeding) {
+    auto seeding_for =
+        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - seeding_since_);
+    if (seeding_done(params_.seed, uploaded_, params_.info.total_size(), seeding_for))
+      stop_seeding();
+  }
 }
 
 void TorrentImpl::add_peers(const std::vector<PeerEntry>& peers) {
@@ -162,13 +184,18 @@ void TorrentImpl::add_peers(const std::vector<PeerEntry>& peers) {
   connect_more();
 }
 
+bool TorrentImpl::has_room_for_peer() const {
+  return static_cast<int>(connections_.size()) < shared_.settings.max_peers_per_torrent &&
+         shared_.connections < shared_.settings.max_connections;
+}
+
 void TorrentImpl::connect_more() {
-  if (stopping_ || state_ != TorrentState::downloading) return;
+  if (stopping_ || !active()) return;
   auto now = Clock::now();
   for (auto& [address, peer] : known_) {
-    if (static_cast<int>(connections_.size()) >= settings_.max_peers_per_torrent) return;
+    if (!has_room_for_peer()) return;
     if (peer.connected || peer.banned || peer.failures >= max_connect_failures ||
-        now < peer.next_try)
+        now < peer.next_try || (peer.seed && complete()))
       continue;
     peer.connected = true;
     asio::co_spawn(executor_, connect_to(address), asio::detached);
@@ -187,15 +214,20 @@ asio::awaitable<void> TorrentImpl::connect_to(std::string address) {
         co_await resolver.async_resolve(parts->first, parts->second, asio::use_awaitable);
     connection = std::make_shared<PeerConnection>(*this, address, endpoints.begin()->endpoint());
     connections_.insert(connection);
+    ++shared_.connections;
     co_await connection->run();
   } catch (const std::exception&) {
     // Why a connection ended changes nothing below: the peer is retried later either way
     // (banned peers are not).
   }
   bool talked = connection && connection->handshake_done();
-  if (connection) connections_.erase(connection);
+  if (connection && connections_.erase(connection) > 0) {
+    --shared_.connections;
+    rechoke();  // a slot may have come free
+  }
   auto& peer = known_[address];
   peer.connected = false;
+  if (connection && connection->both_seeds()) peer.seed = true;
   // A peer we talked to gets a quick retry; one we could not reach backs off.
   peer.failures = talked ? 0 : peer.failures + 1;
   peer.next_try = Clock::now() + (talked ? 5s : std::chrono::seconds(5 * peer.failures));
@@ -288,6 +320,7 @@ void TorrentImpl::piece_done(PieceIndex piece, Assembly assembly, bool hash_ok,
   }
   if (!hash_ok) {
     ++hash_failures_;
+    emit(TorrentEvent::Kind::hash_failed, piece.value);
     wasted_ += static_cast<std::int64_t>(assembly.data.size());
     picker_.piece_hash_failed(piece);
     std::set<std::string> senders(assembly.sender.begin(), assembly.sender.end());
@@ -310,6 +343,9 @@ void TorrentImpl::piece_done(PieceIndex piece, Assembly assembly, bool hash_ok,
   blame(piece, assembly);
   for (const auto& c : connections_)
     if (c->handshake_done()) c->send_have(piece);
+  emit(TorrentEvent::Kind::piece_verified, piece.value);
+  // Peers ask for what has just arrived: keep it for serving.
+  cache_.put(piece.value, std::make_shared<const PieceBuffer>(std::move(assembly.data)));
   if (picker_.is_finished()) on_finished();
 }
 
@@ -334,11 +370,14 @@ void TorrentImpl::ban(const std::string& address) {
   if (peer.banned) return;
   peer.banned = true;
   ++banned_;
+  emit(TorrentEvent::Kind::peer_banned, -1, address);
   for (const auto& c : connections_)
     if (c->address() == address) c->close();
 }
 
 void TorrentImpl::on_finished() {
+  if (finishing_) return;
+  finishing_ = true;
   // Zero-length files never receive a byte: create them (disk work, so on the
   // pool) before saying "finished".
   ++disk_jobs_;
@@ -361,13 +400,23 @@ void TorrentImpl::finished_files_ready(ErrorInfo error) {
     return;
   }
   if (stopping_) return;
-  set_state(TorrentState::finished);
   save_resume();
-  if (announcer_) announcer_->completed();
-  // Seeding comes later: a finished download lets its peers go.
+  // "completed" only for a download that happened here, not for data that was complete
+  // when it was added.
+  if (announcer_ && downloaded_ > 0) announcer_->completed();
+  seeding_since_ = Clock::now();
+  set_state(TorrentState::seeding);
+  for (const auto& c : connections_)
+    c->on_torrent_complete();  // not interested any more; seeds among them go
+  if (seeding_done(params_.seed, uploaded_, params_.info.total_size(), 0s)) stop_seeding();
+}
+
+void TorrentImpl::stop_seeding() {
+  set_state(TorrentState::finished);
   for (const auto& c : connections_)
     c->close();
   ticker_.cancel();
+  if (announcer_) asio::co_spawn(executor_, announcer_->stop(), asio::detached);
 }
 
 void TorrentImpl::save_resume() {
@@ -395,8 +444,23 @@ void TorrentImpl::save_resume() {
 void TorrentImpl::set_state(TorrentState state, std::string error) {
   if (state_ == state && error.empty()) return;
   state_ = state;
-  if (!error.empty()) error_ = std::move(error);
-  if (state_callback_) state_callback_(state);
+  if (!error.empty()) error_ = error;
+  emit(TorrentEvent::Kind::state_changed, -1, std::move(error));
+  if (state == TorrentState::error) {
+    for (const auto& c : connections_)
+      c->close();
+    ticker_.cancel();
+  }
+}
+
+void TorrentImpl::emit(TorrentEvent::Kind kind, std::int32_t piece, std::string detail) {
+  if (!event_callback_) return;
+  TorrentEvent event;
+  event.kind = kind;
+  event.state = state_;
+  event.piece = piece;
+  event.detail = std::move(detail);
+  event_callback_(std::move(event));
 }
 
 asio::awaitable<void> TorrentImpl::stop() {
@@ -408,9 +472,50 @@ asio::awaitable<void> TorrentImpl::stop() {
   while (disk_jobs_ > 0)
     (void)co_await disk_idle_.async_wait(asio::as_tuple(asio::use_awaitable));
   save_resume();
+  while (disk_jobs_ > 0)
+    (void)co_await disk_idle_.async_wait(asio::as_tuple(asio::use_awaitable));
   if (announcer_) co_await announcer_->stop();
   if (state_ != TorrentState::finished && state_ != TorrentState::error)
     set_state(TorrentState::stopped);
+}
+
+void TorrentImpl::pause() {
+  if (!active()) return;
+  state_before_pause_ = state_;
+  set_state(TorrentState::paused);
+  for (const auto& c : connections_)
+    c->close();
+}
+
+void TorrentImpl::resume() {
+  if (state_ != TorrentState::paused || stopping_) return;
+  set_state(state_before_pause_);
+  for (auto& [address, peer] : known_)
+    peer.next_try = {};  // reconnect at once
+  connect_more();
+}
+
+asio::awaitable<ErrorInfo> TorrentImpl::remove_files() {
+  auto self = shared_from_this();
+  asio::steady_timer done(executor_, Clock::time_point::max());
+  ErrorInfo result;
+  bool finished = false;
+  cache_.clear();
+  asio::post(disk_, [&, self, storage = storage_, lock = write_lock_] {
+    ErrorInfo error;
+    {
+      std::lock_guard guard(*lock);
+      (void)storage->remove_files(error);  // the error goes back below
+    }
+    asio::post(executor_, [&, error = std::move(error)]() mutable {
+      result = std::move(error);
+      finished = true;
+      done.cancel();
+    });
+  });
+  while (!finished)
+    (void)co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return result;
 }
 
 TorrentStatus TorrentImpl::status() const {
@@ -419,13 +524,20 @@ TorrentStatus TorrentImpl::status() const {
   s.wanted_bytes = wanted_bytes_;
   s.verified_bytes = verified_bytes_;
   s.downloaded = downloaded_;
+  s.uploaded = uploaded_;
   s.wasted = wasted_;
   s.download_rate = rate_;
+  s.upload_rate = up_rate_;
   s.pieces_have = pieces_have_;
   s.num_pieces = params_.info.num_pieces();
   s.pieces_from_resume = pieces_from_resume_;
   s.hash_failures = hash_failures_;
   s.peers = static_cast<int>(by_key_.size());
+  for (const auto& c : connections_) {
+    if (!c->handshake_done()) continue;
+    if (c->incoming()) ++s.peers_incoming;
+    if (!c->am_choking()) ++s.peers_unchoked;
+  }
   s.peers_known = static_cast<int>(known_.size());
   s.peers_banned = banned_;
   s.error = error_;

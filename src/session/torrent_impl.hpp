@@ -1,16 +1,19 @@
-// TorrentImpl — one torrent being downloaded: peers, the picker, pieces being assembled,
-// hashing and writing on the disk pool, the announcer.
+// TorrentImpl — one torrent in a session: peers, the picker, pieces being assembled,
+// hashing and writing on the disk pool, serving pieces to peers through the read cache,
+// the choker, the announcer.
 //
 // Threading: every member runs on the network thread except the jobs posted to the disk
 // pool, which touch only what they capture (a piece's bytes, the Storage — which is safe
 // for concurrent use on different pieces) and post their result back.
 // Invariants: a piece is in assembling_ from its first wanted block until its hash job
 // is posted; disk_jobs_ counts jobs not yet back; connections_ holds every live
-// PeerConnection, keyed by its picker key once the handshake is done.
+// PeerConnection, keyed by its picker key once the handshake is done; a piece is served
+// only once the picker has it, which happens after it is written.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <map>
@@ -19,65 +22,63 @@
 #include <optional>
 #include <random>
 #include <set>
-#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "bitflow/announcer.hpp"
 #include "bitflow/block_geometry.hpp"
+#include "bitflow/choker.hpp"
 #include "bitflow/piece_picker.hpp"
+#include "bitflow/rate_limiter.hpp"
 #include "bitflow/session.hpp"
 #include "bitflow/storage.hpp"
+#include "bitflow/wire.hpp"
+#include "session/piece_buffer.hpp"
+#include "session/read_cache.hpp"
+#include "session/session_shared.hpp"
 
 namespace bitflow::session {
 
 class PeerConnection;
 
-/// A piece's bytes. Allocated without zero-filling: every byte is received before use
-/// (zeroing 1 MiB pieces showed up in profiles).
-class PieceBuffer {
- public:
-  PieceBuffer() = default;
-  explicit PieceBuffer(std::size_t size)
-      : bytes_(std::make_unique_for_overwrite<char[]>(size)), size_(size) {}
-  [[nodiscard]] char* data() noexcept { return bytes_.get(); }
-  [[nodiscard]] const char* data() const noexcept { return bytes_.get(); }
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
-  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-  [[nodiscard]] std::span<const char> span() const noexcept { return {bytes_.get(), size_}; }
-
- private:
-  std::unique_ptr<char[]> bytes_;
-  std::size_t size_ = 0;
-};
-
 class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
  public:
   TorrentImpl(boost::asio::any_io_executor executor, boost::asio::thread_pool& disk,
-              tracker::TrackerClient& trackers, const SessionSettings& settings,
-              AddTorrentParams params);
+              tracker::TrackerClient& trackers, SessionShared& shared, AddTorrentParams params);
   ~TorrentImpl();
 
-  /// Checks existing data, then downloads until stop().
+  /// Checks existing data, then downloads and seeds until stop().
   void start();
   boost::asio::awaitable<void> stop();
+  void pause();
+  void resume();
+  /// After stop(): deletes the torrent's files (Storage::remove_files) on the disk pool.
+  boost::asio::awaitable<ErrorInfo> remove_files();
   [[nodiscard]] TorrentStatus status() const;
   [[nodiscard]] const TorrentInfo& info() const noexcept { return params_.info; }
-  void on_state_change(std::function<void(TorrentState)> callback) {
-    state_callback_ = std::move(callback);
+  /// Receives every event; the Session fills in the handle.
+  void on_event(std::function<void(TorrentEvent)> callback) {
+    event_callback_ = std::move(callback);
   }
+  /// An incoming connection whose handshake named this torrent.
+  void accept(boost::asio::ip::tcp::socket socket, const peer::Handshake& theirs);
+  [[nodiscard]] bool accepting() const noexcept;
 
   // ---- for PeerConnection -------------------------------------------------------
   [[nodiscard]] boost::asio::any_io_executor executor() const { return executor_; }
-  [[nodiscard]] const PeerId& peer_id() const noexcept { return settings_.peer_id; }
+  [[nodiscard]] const PeerId& peer_id() const noexcept { return shared_.settings.peer_id; }
   [[nodiscard]] piece::PiecePicker& picker() noexcept { return picker_; }
   [[nodiscard]] const BlockGeometry& blocks() const noexcept { return blocks_; }
   [[nodiscard]] std::mt19937& rng() noexcept { return rng_; }
-  [[nodiscard]] bool finished() const noexcept { return state_ == TorrentState::finished; }
+  /// Every wanted piece is here: nothing to request, only to serve.
+  [[nodiscard]] bool complete() const noexcept {
+    return state_ == TorrentState::seeding || state_ == TorrentState::finished;
+  }
   [[nodiscard]] std::string our_bitfield() const;
   piece::PeerKey peer_connected(PeerConnection& connection);
   void peer_disconnected(PeerConnection& connection);
+  void peer_interest_changed() { rechoke(); }
   void on_block(PeerConnection& from, Block block, std::string_view data);
   void count_wasted(std::int64_t bytes) noexcept { wasted_ += bytes; }
   /// True while pieces waiting for the disk pool hold more than the limit: peers stop
@@ -86,6 +87,15 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
     return disk_queue_bytes_ > max_disk_queue_bytes;
   }
   static constexpr std::int64_t max_disk_queue_bytes = 64 << 20;
+  /// A verified piece's bytes for serving, from the read cache or read from disk on the
+  /// pool. Throws bitflow::Error when the data cannot be read.
+  boost::asio::awaitable<std::shared_ptr<const PieceBuffer>> read_piece(PieceIndex piece);
+  /// How long to wait before sending (receiving) `bytes` more under the upload
+  /// (download) limits; then count_upload (count_download) takes them.
+  [[nodiscard]] std::chrono::nanoseconds upload_wait(std::int64_t bytes);
+  [[nodiscard]] std::chrono::nanoseconds download_wait(std::int64_t bytes);
+  void count_upload(std::int64_t bytes);
+  void count_download(std::int64_t bytes);
 
  private:
   struct Assembly {  // a piece being received
@@ -101,11 +111,22 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
     std::chrono::steady_clock::time_point next_try{};
     bool connected = false;
     bool banned = false;
+    bool seed = false;  // a seed, and so are we: nothing to trade
+  };
+  struct PendingRead {  // a piece being read from disk for serving
+    explicit PendingRead(const boost::asio::any_io_executor& e)
+        : done(e, std::chrono::steady_clock::time_point::max()) {}
+    boost::asio::steady_timer done;  // cancelled when the read is back
+    bool finished = false;
+    std::shared_ptr<const PieceBuffer> data;
+    ErrorInfo error;
   };
 
   boost::asio::awaitable<void> main();
   boost::asio::awaitable<void> check_existing_data();
   boost::asio::awaitable<void> connect_to(std::string address);
+  boost::asio::awaitable<void> serve_incoming(std::shared_ptr<PeerConnection> connection);
+  void start_announcing();
   void connect_more();
   void add_peers(const std::vector<PeerEntry>& peers);
   void verify_and_write(PieceIndex piece, Assembly assembly);
@@ -113,10 +134,17 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   void blame(PieceIndex piece, const Assembly& good);
   void ban(const std::string& address);
   void set_state(TorrentState state, std::string error = {});
+  void emit(TorrentEvent::Kind kind, std::int32_t piece = -1, std::string detail = {});
   void save_resume();
   void on_finished();
   void finished_files_ready(ErrorInfo error);
+  void stop_seeding();
+  void rechoke();
   void tick();
+  [[nodiscard]] bool has_room_for_peer() const;
+  [[nodiscard]] bool active() const noexcept {
+    return state_ == TorrentState::downloading || state_ == TorrentState::seeding;
+  }
 
   boost::asio::any_io_executor executor_;
   boost::asio::thread_pool& disk_;
@@ -124,7 +152,7 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   // (measured: 10 % of the time spinning), while hashing stays parallel. A mutex, not a
   // strand: jobs may outlive the Session's pool, and a strand would outlive its service.
   std::shared_ptr<std::mutex> write_lock_ = std::make_shared<std::mutex>();
-  SessionSettings settings_;
+  SessionShared& shared_;
   AddTorrentParams params_;
   BlockGeometry blocks_;
   piece::PiecePicker picker_;
@@ -132,10 +160,16 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   std::mt19937 rng_;
   std::optional<tracker::Announcer> announcer_;
   tracker::TrackerClient& trackers_;
+  peer::Choker choker_;
+  TokenBucket upload_limit_;
+  TokenBucket download_limit_;
+  ReadCache cache_;
+  std::unordered_map<std::int32_t, std::shared_ptr<PendingRead>> reads_;
 
   TorrentState state_ = TorrentState::checking;
+  TorrentState state_before_pause_ = TorrentState::downloading;
   std::string error_;
-  std::function<void(TorrentState)> state_callback_;
+  std::function<void(TorrentEvent)> event_callback_;
   std::map<std::string, KnownPeer> known_;
   std::set<std::shared_ptr<PeerConnection>> connections_;
   std::unordered_map<std::uint32_t, PeerConnection*> by_key_;  // picker key slot → connection
@@ -146,15 +180,20 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   std::int64_t disk_queue_bytes_ = 0;  // bytes of pieces posted to the pool, not yet back
   bool stopping_ = false;
   bool resume_dirty_ = false;
+  bool finishing_ = false;  // on_finished() ran
   boost::asio::steady_timer ticker_;
   boost::asio::steady_timer disk_idle_;  // cancelled whenever disk_jobs_ drops to 0
+  std::chrono::steady_clock::time_point seeding_since_{};
 
   std::int64_t wanted_bytes_ = 0;
   std::int64_t verified_bytes_ = 0;
   std::int64_t downloaded_ = 0;
+  std::int64_t uploaded_ = 0;
   std::int64_t wasted_ = 0;
   std::int64_t rate_ = 0;
+  std::int64_t up_rate_ = 0;
   std::int64_t downloaded_at_last_tick_ = 0;
+  std::int64_t uploaded_at_last_tick_ = 0;
   std::int32_t pieces_have_ = 0;
   std::int32_t pieces_from_resume_ = 0;
   int hash_failures_ = 0;

@@ -77,7 +77,7 @@ bitflow_download() {
   local label=$1 torrent=$2 out=$3 status=0 started=$SECONDS log
   shift 3
   log="$out.log"
-  timeout -k 5 "$DOWNLOAD_LIMIT" "$BITFLOW" download "$torrent" -o "$out" "$@" \
+  timeout -k 5 "$DOWNLOAD_LIMIT" "$BITFLOW" download "$torrent" -o "$out" --listen 127.0.0.1 --port 0 "$@" \
     >"$log" 2>&1 </dev/null || status=$?
   if [[ $status -ne 0 ]]; then
     ((status == 124 || status == 137)) && label+=" (still running after $DOWNLOAD_LIMIT s, killed)"
@@ -235,7 +235,7 @@ start_libtorrent_seeder "$SCRATCH/slow" "$SCRATCH/single.torrent" "$DATA" --uplo
   die "the rate-limited libtorrent seeder did not start"
 out=$SCRATCH/out-resume
 peer=("--peer" "127.0.0.1:$LT_SEEDER_PORT")
-"$BITFLOW" download "$SCRATCH/single.torrent" -o "$out" "${peer[@]}" --quiet \
+"$BITFLOW" download "$SCRATCH/single.torrent" -o "$out" --listen 127.0.0.1 --port 0 "${peer[@]}" --quiet \
   >"$out.1.log" 2>&1 </dev/null &
 BITFLOW_BG_PID=$!
 # At least 3 s and a fifth of the data (about 2 s more at 2 MB/s), at most 30 s.

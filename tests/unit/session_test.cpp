@@ -10,6 +10,7 @@
 #include <random>
 #include <sstream>
 
+#include "../support/album_fixture.hpp"
 #include "../support/run_until.hpp"
 #include "../support/test_seeder.hpp"
 #include "bitflow/create.hpp"
@@ -18,6 +19,8 @@
 
 using namespace bitflow;
 using namespace std::chrono_literals;
+using bitflow::test::AlbumFixture;
+using bitflow::test::loopback_settings;
 using bitflow::test::run_until;
 using bitflow::test::SeederBehaviour;
 using bitflow::test::TestSeeder;
@@ -26,55 +29,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Fixture {
-  fs::path root;
-  std::string content;  // every file, concatenated in torrent order
-  std::optional<TorrentInfo> torrent;
-
-  Fixture() {
-    static int counter = 0;
-    root = fs::temp_directory_path() /
-           ("bitflow-session-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(root);
-    std::mt19937 rng(42);
-    auto bytes = [&](std::size_t n) {
-      std::string s(n, '\0');
-      for (auto& c : s)
-        c = static_cast<char>(rng());
-      return s;
-    };
-    // Sorted names, so torrent order == this order. Sizes straddle 32 KiB pieces.
-    std::vector<std::pair<std::string, std::string>> files = {{"a.bin", bytes(70'000)},
-                                                              {"b/empty", ""},
-                                                              {"b/c.bin", bytes(1'000)},
-                                                              {"d.bin", bytes(200'000)}};
-    for (const auto& [name, data] : files) {
-      fs::create_directories((root / "src/album" / name).parent_path());
-      std::ofstream(root / "src/album" / name, std::ios::binary) << data;
-      content += data;
-    }
-    CreateOptions options;
-    options.piece_length = 32768;
-    torrent = TorrentInfo::parse(create_torrent(root / "src/album", options));
-  }
-  ~Fixture() { fs::remove_all(root); }
-
-  std::string read(const fs::path& p) const {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-};
-
 // Runs a session downloading the fixture from `peers` into `out`; returns the final status.
-TorrentStatus download(asio::io_context& io, Fixture& f, const fs::path& out,
+TorrentStatus download(asio::io_context& io, AlbumFixture& f, const fs::path& out,
                        std::vector<std::string> peers, std::vector<int> priorities = {}) {
-  Session session(io);
+  Session session(io, loopback_settings());
   AddTorrentParams params(*f.torrent);
   params.save_path = out;
   params.peers = std::move(peers);
   params.file_priorities = std::move(priorities);
+  params.seed = {0.0, std::nullopt};  // finished as soon as complete
   auto handle = session.add(std::move(params));
   bool done = run_until(
       io,
@@ -98,7 +61,7 @@ TorrentStatus download(asio::io_context& io, Fixture& f, const fs::path& out,
 }  // namespace
 
 TEST_CASE("session downloads a multi-file torrent byte for byte", "[session]") {
-  Fixture f;
+  AlbumFixture f;
   asio::io_context io;
   TestSeeder seeder(io, *f.torrent, f.content);
   auto status = download(io, f, f.root / "out", {seeder.address()});
@@ -112,7 +75,7 @@ TEST_CASE("session downloads a multi-file torrent byte for byte", "[session]") {
 }
 
 TEST_CASE("session downloads only the selected files", "[session]") {
-  Fixture f;
+  AlbumFixture f;
   asio::io_context io;
   TestSeeder seeder(io, *f.torrent, f.content);
   // files: a.bin, b/c.bin, b/empty, d.bin (sorted); keep only d.bin.
@@ -123,7 +86,7 @@ TEST_CASE("session downloads only the selected files", "[session]") {
 }
 
 TEST_CASE("session detects a lying peer, bans it and gets the piece from another", "[session]") {
-  Fixture f;
+  AlbumFixture f;
   asio::io_context io;
   TestSeeder liar(io, *f.torrent, f.content, SeederBehaviour{3, false, false});
   TestSeeder honest(io, *f.torrent, f.content);
@@ -135,7 +98,7 @@ TEST_CASE("session detects a lying peer, bans it and gets the piece from another
 }
 
 TEST_CASE("session refuses a peer that answers for another torrent", "[session]") {
-  Fixture f;
+  AlbumFixture f;
   asio::io_context io;
   TestSeeder wrong(io, *f.torrent, f.content, SeederBehaviour{std::nullopt, true, false});
   TestSeeder good(io, *f.torrent, f.content);
@@ -145,7 +108,7 @@ TEST_CASE("session refuses a peer that answers for another torrent", "[session]"
 }
 
 TEST_CASE("session resumes: data already on disk is verified, not fetched again", "[session]") {
-  Fixture f;
+  AlbumFixture f;
   asio::io_context io;
   TestSeeder seeder(io, *f.torrent, f.content);
   auto first = download(io, f, f.root / "out", {seeder.address()});
@@ -159,10 +122,10 @@ TEST_CASE("session resumes: data already on disk is verified, not fetched again"
 }
 
 TEST_CASE("session bans a peer that alone sent a piece failing its hash check", "[session]") {
-  Fixture f;
+  AlbumFixture f;
   asio::io_context io;
   TestSeeder liar(io, *f.torrent, f.content, SeederBehaviour{3, false, false});
-  Session session(io);
+  Session session(io, loopback_settings());
   AddTorrentParams params(*f.torrent);
   params.save_path = f.root / "out";
   params.peers = {liar.address()};
@@ -182,10 +145,10 @@ TEST_CASE("session bans a peer that alone sent a piece failing its hash check", 
 
 TEST_CASE("torrent fetcher reports running, paused and completed across pause and resume",
           "[fetcher]") {
-  Fixture f;
+  AlbumFixture f;
   asio::io_context io;
   TestSeeder seeder(io, *f.torrent, f.content);
-  Session session(io);
+  Session session(io, loopback_settings());
   AddTorrentParams params(*f.torrent);
   params.save_path = f.root / "out";
   params.peers = {seeder.address()};
@@ -211,10 +174,10 @@ TEST_CASE("torrent fetcher reports running, paused and completed across pause an
 }
 
 TEST_CASE("torrent fetcher cancel stops for good", "[fetcher]") {
-  Fixture f;
+  AlbumFixture f;
   asio::io_context io;
   TestSeeder seeder(io, *f.torrent, f.content, SeederBehaviour{std::nullopt, false, true});
-  Session session(io);
+  Session session(io, loopback_settings());
   AddTorrentParams params(*f.torrent);
   params.save_path = f.root / "out";
   params.peers = {seeder.address()};
