@@ -102,7 +102,8 @@ bool done(const bitflow::TorrentStatus& s, Goal goal) {
 }
 
 asio::awaitable<void> watch(bitflow::Session& session, bitflow::TorrentHandle torrent,
-                            asio::signal_set& signals, Goal goal, bool quiet, Outcome& outcome) {
+                            asio::signal_set& signals, Goal goal, bool quiet, bool json,
+                            Outcome& outcome) {
   bool terminal = ::isatty(STDERR_FILENO) == 1;
   auto interval = terminal ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
   asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -138,7 +139,16 @@ asio::awaitable<void> watch(bitflow::Session& session, bitflow::TorrentHandle to
   } else if (interrupted && goal != Goal::seed) {
     outcome = {130, "interrupted; run the same command again to resume"};
   }  // a seeder ends with Ctrl-C: that is success
-  if (!quiet && outcome.exit_code != 1)
+  if (json)
+    std::printf(
+        "{\"state\":\"%s\",\"downloaded\":%lld,\"uploaded\":%lld,\"wasted\":%lld,"
+        "\"hash_failures\":%d,\"pieces_from_resume\":%d,\"peers_banned\":%d,"
+        "\"verified_bytes\":%lld,\"wanted_bytes\":%lld}\n",
+        bitflow::to_string(s.state), static_cast<long long>(s.downloaded),
+        static_cast<long long>(s.uploaded), static_cast<long long>(s.wasted), s.hash_failures,
+        s.pieces_from_resume, s.peers_banned, static_cast<long long>(s.verified_bytes),
+        static_cast<long long>(s.wanted_bytes));
+  else if (!quiet && outcome.exit_code != 1)
     std::printf(
         "%s: %s (%s downloaded, %s uploaded, %d pieces already present, %d hash failures, "
         "%d peers banned)\n",
@@ -205,7 +215,7 @@ int run(bitflow::AddTorrentParams params, const Args& args, Goal goal) {
   std::fflush(stdout);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   Outcome outcome;
-  asio::co_spawn(io, watch(session, torrent, signals, goal, quiet, outcome),
+  asio::co_spawn(io, watch(session, torrent, signals, goal, quiet, args.flag("json"), outcome),
                  [&](std::exception_ptr e) {
                    if (e) outcome = {1, "internal error while stopping"};
                    io.stop();
@@ -223,13 +233,14 @@ std::set<std::string> with_session_options(std::set<std::string> options) {
 }  // namespace
 
 int run_download(const std::vector<std::string>& argv) {
-  Args args(argv, {"sequential", "quiet", "no-trackers", "seed"},
+  Args args(argv, {"sequential", "quiet", "no-trackers", "seed", "json"},
             with_session_options({"output", "files"}), {{'o', "output"}, {'q', "quiet"}});
   if (args.positional().size() != 1)
     throw UsageError(
         "usage: bitflow download <file.torrent> [-o DIR] [--files 1,3-5] [--sequential] "
         "[--peer HOST:PORT]... [--no-trackers] [--seed [--ratio R] [--seed-time S]] "
-        "[--port N] [--listen ADDR] [--upload-limit RATE] [--download-limit RATE] [--quiet]");
+        "[--port N] [--listen ADDR] [--upload-limit RATE] [--download-limit RATE] [--quiet] "
+        "[--json]");
   bitflow::AddTorrentParams params(bitflow::TorrentInfo::load(args.positional()[0]));
   params.save_path = args.value("output").value_or(".");
   if (auto files = args.value("files"))
@@ -245,13 +256,13 @@ int run_download(const std::vector<std::string>& argv) {
 }
 
 int run_seed(const std::vector<std::string>& argv) {
-  Args args(argv, {"quiet", "no-trackers"}, with_session_options({}), {{'q', "quiet"}});
+  Args args(argv, {"quiet", "no-trackers", "json"}, with_session_options({}), {{'q', "quiet"}});
   if (args.positional().size() != 2)
     throw UsageError(
         "usage: bitflow seed <file.torrent> <data-path> [--port N] [--listen ADDR] "
         "[--ratio R] [--seed-time S] [--upload-limit RATE] [--upload-slots N] [--peer "
         "HOST:PORT]... "
-        "[--no-trackers] [--quiet]");
+        "[--no-trackers] [--quiet] [--json]");
   bitflow::AddTorrentParams params(bitflow::TorrentInfo::load(args.positional()[0]));
   // The folder holding the torrent's content; the content itself (the file, or the
   // top folder of a multi-file torrent) is accepted too.

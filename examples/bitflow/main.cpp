@@ -33,7 +33,8 @@ constexpr const char* usage_text =
     "      serve complete data (the folder holding it, or the content itself) until\n"
     "      Ctrl-C or the limits given\n"
     "  options of download and seed: [--port N] [--listen ADDR] [--upload-limit RATE]\n"
-    "      [--download-limit RATE] (RATE in bytes/s: 500k, 2M)\n"
+    "      [--download-limit RATE] (RATE in bytes/s: 500k, 2M) [--json] (the final\n"
+    "      counters as one JSON line on stdout)\n"
     "  version\n";
 
 }  // namespace
