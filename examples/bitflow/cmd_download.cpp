@@ -12,9 +12,12 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <variant>
 
 #include "args.hpp"
+#include "bitflow/magnet.hpp"
 #include "bitflow/session.hpp"
 #include "bitflow/text.hpp"
 #include "commands.hpp"
@@ -63,7 +66,11 @@ std::string eta(const bitflow::TorrentStatus& s) {
 void print_progress(const bitflow::TorrentStatus& s, bool terminal, bool final) {
   char line[256];
   bool serving = s.state == bitflow::TorrentState::seeding;
-  if (serving)
+  if (s.state == bitflow::TorrentState::metadata)
+    std::snprintf(line, sizeof line, "%-11s %d of %lld metadata pieces  peers %d",
+                  bitflow::to_string(s.state), s.metadata_pieces,
+                  static_cast<long long>((s.metadata_size + 16383) / 16384), s.peers);
+  else if (serving)
     std::snprintf(line, sizeof line, "%-11s %s uploaded  %s/s  peers %d (%d unchoked)",
                   bitflow::to_string(s.state), bitflow::format_size(s.uploaded).c_str(),
                   bitflow::format_size(s.upload_rate).c_str(), s.peers, s.peers_unchoked);
@@ -102,8 +109,8 @@ bool done(const bitflow::TorrentStatus& s, Goal goal) {
 }
 
 asio::awaitable<void> watch(bitflow::Session& session, bitflow::TorrentHandle torrent,
-                            asio::signal_set& signals, Goal goal, bool quiet, bool json,
-                            Outcome& outcome) {
+                            const std::string& name, asio::signal_set& signals, Goal goal,
+                            bool quiet, bool json, Outcome& outcome) {
   bool terminal = ::isatty(STDERR_FILENO) == 1;
   auto interval = terminal ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
   asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -152,9 +159,9 @@ asio::awaitable<void> watch(bitflow::Session& session, bitflow::TorrentHandle to
     std::printf(
         "%s: %s (%s downloaded, %s uploaded, %d pieces already present, %d hash failures, "
         "%d peers banned)\n",
-        torrent.info().name().c_str(), bitflow::to_string(s.state),
-        bitflow::format_size(s.downloaded).c_str(), bitflow::format_size(s.uploaded).c_str(),
-        s.pieces_from_resume, s.hash_failures, s.peers_banned);
+        name.c_str(), bitflow::to_string(s.state), bitflow::format_size(s.downloaded).c_str(),
+        bitflow::format_size(s.uploaded).c_str(), s.pieces_from_resume, s.hash_failures,
+        s.peers_banned);
 }
 
 // Options both commands share: the listening socket, limits and seeding policy.
@@ -178,44 +185,78 @@ bitflow::SessionSettings session_settings(const Args& args) {
   return settings;
 }
 
-void apply_seed_limits(const Args& args, Goal goal, bitflow::AddTorrentParams& params) {
+void apply_seed_limits(const Args& args, Goal goal, bitflow::SeedLimits& seed) {
   if (goal == Goal::download) {
-    params.seed = {0.0, std::nullopt};  // nothing to wait for: the command exits when done
+    seed = {0.0, std::nullopt};  // nothing to wait for: the command exits when done
     return;
   }
   // `seed` runs until Ctrl-C unless limited; `download --seed` keeps the product default
   // (stop at a 1:1 share ratio) unless told otherwise.
-  if (goal == Goal::seed) params.seed = {std::nullopt, std::nullopt};
+  if (goal == Goal::seed) seed = {std::nullopt, std::nullopt};
   if (auto ratio = args.value("ratio")) {
     char* end = nullptr;
     double r = std::strtod(ratio->c_str(), &end);
     if (ratio->empty() || *end != '\0' || !(r >= 0))
       throw UsageError("--ratio: '" + *ratio + "' is not a share ratio such as 1.5 (0 = none)");
-    params.seed.ratio = r;
-    if (r == 0) params.seed.ratio = std::nullopt;  // 0: no ratio limit
+    seed.ratio = r;
+    if (r == 0) seed.ratio = std::nullopt;  // 0: no ratio limit
   }
   if (auto time = args.value("seed-time")) {
     char* end = nullptr;
     long v = std::strtol(time->c_str(), &end, 10);
     if (time->empty() || *end != '\0' || v < 0)
       throw UsageError("--seed-time: '" + *time + "' is not a number of seconds");
-    params.seed.time = std::chrono::seconds(v);
+    seed.time = std::chrono::seconds(v);
   }
 }
 
-int run(bitflow::AddTorrentParams params, const Args& args, Goal goal) {
+// Writes the metadata a magnet link fetched as a .torrent file (atomically).
+void save_torrent_file(const bitflow::TorrentInfo& info, const std::filesystem::path& path) {
+  auto temporary = path;
+  temporary += ".part";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(info.bytes().data(), static_cast<std::streamsize>(info.bytes().size()));
+    if (!out.flush())
+      throw bitflow::Error(std::make_error_code(std::errc::io_error),
+                           "cannot write " + temporary.string());
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+using AnyParams = std::variant<bitflow::AddTorrentParams, bitflow::AddMagnetParams>;
+
+int run(AnyParams params, const Args& args, Goal goal) {
   asio::io_context io;
   bitflow::Session session(io, session_settings(args));
   bool quiet = args.flag("quiet");
-  std::string name = params.info.name();
-  auto torrent = session.add(std::move(params));
+  auto save_torrent = args.value("save-torrent");
+  session.on_event([&](const bitflow::TorrentEvent& e) {
+    if (e.kind != bitflow::TorrentEvent::Kind::metadata_received) return;
+    const auto& info = e.torrent.info();
+    if (!quiet)
+      std::fprintf(stderr, "metadata received: %s, %zu files, %s\n", info.name().c_str(),
+                   info.files().size(), bitflow::format_size(info.total_size()).c_str());
+    if (save_torrent) save_torrent_file(info, *save_torrent);
+  });
+  std::string name;
+  bitflow::TorrentHandle torrent;
+  if (auto* p = std::get_if<bitflow::AddTorrentParams>(&params)) {
+    name = p->info.name();
+    torrent = session.add(std::move(*p));
+  } else {
+    auto& m = std::get<bitflow::AddMagnetParams>(params);
+    name = !m.magnet.display_name.empty() ? m.magnet.display_name : m.magnet.info_hash->hex();
+    torrent = session.add(std::move(m));
+  }
   // Tests and scripts read the port from this line.
   if (!quiet || goal == Goal::seed)
     std::printf("%s: listening on port %u\n", name.c_str(), session.listen_port());
   std::fflush(stdout);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   Outcome outcome;
-  asio::co_spawn(io, watch(session, torrent, signals, goal, quiet, args.flag("json"), outcome),
+  asio::co_spawn(io,
+                 watch(session, torrent, name, signals, goal, quiet, args.flag("json"), outcome),
                  [&](std::exception_ptr e) {
                    if (e) outcome = {1, "internal error while stopping"};
                    io.stop();
@@ -234,13 +275,34 @@ std::set<std::string> with_session_options(std::set<std::string> options) {
 
 int run_download(const std::vector<std::string>& argv) {
   Args args(argv, {"sequential", "quiet", "no-trackers", "seed", "json"},
-            with_session_options({"output", "files"}), {{'o', "output"}, {'q', "quiet"}});
+            with_session_options({"output", "files", "save-torrent"}),
+            {{'o', "output"}, {'q', "quiet"}});
   if (args.positional().size() != 1)
     throw UsageError(
-        "usage: bitflow download <file.torrent> [-o DIR] [--files 1,3-5] [--sequential] "
+        "usage: bitflow download <file.torrent | magnet-uri> [-o DIR] [--save-torrent FILE] "
+        "[--files 1,3-5] [--sequential] "
         "[--peer HOST:PORT]... [--no-trackers] [--seed [--ratio R] [--seed-time S]] "
         "[--port N] [--listen ADDR] [--upload-limit RATE] [--download-limit RATE] [--quiet] "
         "[--json]");
+  Goal goal = args.flag("seed") ? Goal::download_and_seed : Goal::download;
+  if (bitflow::is_magnet_uri(args.positional()[0])) {
+    bitflow::AddMagnetParams params(bitflow::Magnet::parse(args.positional()[0]));
+    if (args.value("files"))
+      throw UsageError("--files needs the file list, which a magnet link does not carry");
+    params.save_path = args.value("output").value_or(".");
+    params.sequential = args.flag("sequential");
+    params.peers = args.values("peer");
+    params.use_trackers = !args.flag("no-trackers");
+    if (params.peers.empty() && params.magnet.peers.empty() &&
+        (!params.use_trackers || params.magnet.trackers.empty()))
+      throw UsageError(
+          "no way to find peers: the magnet link has no trackers (tr=) or peers (x.pe=); "
+          "give --peer HOST:PORT");
+    apply_seed_limits(args, goal, params.seed);
+    return run(std::move(params), args, goal);
+  }
+  if (args.value("save-torrent"))
+    throw UsageError("--save-torrent is for magnet links (the .torrent is already there)");
   bitflow::AddTorrentParams params(bitflow::TorrentInfo::load(args.positional()[0]));
   params.save_path = args.value("output").value_or(".");
   if (auto files = args.value("files"))
@@ -250,8 +312,7 @@ int run_download(const std::vector<std::string>& argv) {
   params.use_trackers = !args.flag("no-trackers");
   if (params.peers.empty() && (!params.use_trackers || params.info.trackers().empty()))
     throw UsageError("no way to find peers: the torrent has no trackers; give --peer HOST:PORT");
-  Goal goal = args.flag("seed") ? Goal::download_and_seed : Goal::download;
-  apply_seed_limits(args, goal, params);
+  apply_seed_limits(args, goal, params.seed);
   return run(std::move(params), args, goal);
 }
 
@@ -273,7 +334,7 @@ int run_seed(const std::vector<std::string>& argv) {
   params.save_path = data.empty() ? std::filesystem::path(".") : data;
   params.peers = args.values("peer");
   params.use_trackers = !args.flag("no-trackers");
-  apply_seed_limits(args, Goal::seed, params);
+  apply_seed_limits(args, Goal::seed, params.seed);
   return run(std::move(params), args, Goal::seed);
 }
 

@@ -70,6 +70,12 @@ struct Magnet {
   friend bool operator==(const Magnet&, const Magnet&) = default;
 };
 
+/// A .torrent file around an info dictionary fetched for a magnet link (BEP 9): the
+/// dictionary's bytes unchanged (so the info-hash stays), the magnet's trackers one per
+/// tier as announce / announce-list, and its web seeds as url-list.
+[[nodiscard]] std::string torrent_file_from_metadata(std::string_view info_bytes,
+                                                     const Magnet& magnet);
+
 /// True if `text` looks like a magnet link (starts with "magnet:", any case).
 [[nodiscard]] bool is_magnet_uri(std::string_view text) noexcept;
 

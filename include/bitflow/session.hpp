@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "bitflow/magnet.hpp"
 #include "bitflow/metainfo.hpp"
 #include "bitflow/peer_id.hpp"
 #include "bitflow/rate_limiter.hpp"
@@ -74,11 +75,37 @@ struct AddTorrentParams {
   std::int64_t download_rate_limit = 0;
 };
 
+/// A magnet link to add: the torrent's metadata (its info dictionary) is fetched from
+/// peers first (BEP 9), then it goes on as an AddTorrentParams with the same settings.
+struct AddMagnetParams {
+  explicit AddMagnetParams(Magnet link) : magnet(std::move(link)) {}
+
+  Magnet magnet;  ///< needs a v1 info-hash (btih)
+  std::filesystem::path save_path = ".";
+  bool sequential = false;
+  /// Peers besides the magnet's own x.pe peers and those its trackers (tr) give.
+  std::vector<std::string> peers;
+  bool use_trackers = true;
+  SeedLimits seed;
+  std::int64_t upload_rate_limit = 0;
+  std::int64_t download_rate_limit = 0;
+};
+
+/// metadata: a magnet link whose info dictionary is being fetched from peers.
 /// checking: hashing existing data. downloading: fetching (and serving what it has).
 /// seeding: complete, serving peers until the seed limits are met. finished: complete
 /// and done seeding. paused: connections closed until resume(). stopped: stop() ran.
 /// error: a disk error or similar; status().error says what.
-enum class TorrentState { checking, downloading, seeding, finished, paused, stopped, error };
+enum class TorrentState {
+  metadata,
+  checking,
+  downloading,
+  seeding,
+  finished,
+  paused,
+  stopped,
+  error
+};
 
 [[nodiscard]] const char* to_string(TorrentState s) noexcept;
 
@@ -94,6 +121,9 @@ struct TorrentStatus {
   std::int32_t pieces_have = 0;
   std::int32_t num_pieces = 0;
   std::int32_t pieces_from_resume = 0;  ///< verified at start without downloading
+  std::int64_t metadata_size = 0;       ///< state metadata: bytes of the info dictionary (0:
+                                        ///< not known yet)
+  std::int32_t metadata_pieces = 0;     ///< state metadata: 16 KiB pieces of it received
   int hash_failures = 0;
   int peers = 0;           ///< connected
   int peers_incoming = 0;  ///< of those, connected to us
@@ -116,6 +146,10 @@ class TorrentHandle {
  public:
   TorrentHandle() = default;
   [[nodiscard]] TorrentStatus status() const;
+  /// False while a magnet link's metadata is being fetched.
+  [[nodiscard]] bool has_metadata() const;
+  /// The torrent's metainfo. Throws bitflow::Error before the metadata is known, and
+  /// std::logic_error once the torrent is gone.
   [[nodiscard]] const TorrentInfo& info() const;
   /// Closes every connection and stops requesting and serving until resume(); verified
   /// data and resume data stay. Does nothing unless downloading or seeding.
@@ -139,10 +173,11 @@ class TorrentHandle {
 /// Something that happened to a torrent, delivered on the network thread.
 struct TorrentEvent {
   enum class Kind {
-    state_changed,   ///< `state` is the new state (`detail` the error, for error)
-    piece_verified,  ///< `piece` passed its hash check and is on disk
-    hash_failed,     ///< `piece` failed its hash check and will be fetched again
-    peer_banned,     ///< `detail` is the peer's address
+    state_changed,      ///< `state` is the new state (`detail` the error, for error)
+    piece_verified,     ///< `piece` passed its hash check and is on disk
+    hash_failed,        ///< `piece` failed its hash check and will be fetched again
+    peer_banned,        ///< `detail` is the peer's address
+    metadata_received,  ///< a magnet's info dictionary arrived and matched its info-hash
   };
   Kind kind = Kind::state_changed;
   TorrentHandle torrent;
@@ -167,6 +202,10 @@ class Session {
   /// on disk), then downloads, then seeds (see AddTorrentParams::seed). Throws
   /// bitflow::Error if the save path is unusable or the torrent is already in the session.
   TorrentHandle add(AddTorrentParams params);
+  /// Adds a magnet link: fetches its metadata from peers (state metadata), then goes on
+  /// as add() does. Throws bitflow::Error if the magnet has no v1 info-hash or the torrent
+  /// is already in the session.
+  TorrentHandle add(AddMagnetParams params);
   /// Stops the torrent (as TorrentHandle::stop) and forgets it; with RemoveData::remove
   /// also deletes its files, side file and resume file (see Storage::remove_files). Throws
   /// bitflow::Error if deleting fails.

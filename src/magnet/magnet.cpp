@@ -307,3 +307,44 @@ std::string Magnet::to_uri() const {
 }
 
 }  // namespace bitflow
+
+namespace bitflow {
+
+namespace {
+// One bencoded string: <length>:<bytes>.
+void put_string(std::string& out, std::string_view s) {
+  out += std::to_string(s.size());
+  out += ':';
+  out += s;
+}
+}  // namespace
+
+std::string torrent_file_from_metadata(std::string_view info_bytes, const Magnet& magnet) {
+  // Keys in sorted order, as bencoding requires: announce, announce-list, info, url-list.
+  std::string out = "d";
+  if (!magnet.trackers.empty()) {
+    put_string(out, "announce");
+    put_string(out, magnet.trackers.front());
+    put_string(out, "announce-list");
+    out += 'l';
+    for (const auto& url : magnet.trackers) {
+      out += 'l';
+      put_string(out, url);
+      out += 'e';
+    }
+    out += 'e';
+  }
+  put_string(out, "info");
+  out += info_bytes;
+  if (!magnet.web_seeds.empty()) {
+    put_string(out, "url-list");
+    out += 'l';
+    for (const auto& url : magnet.web_seeds)
+      put_string(out, url);
+    out += 'e';
+  }
+  out += 'e';
+  return out;
+}
+
+}  // namespace bitflow

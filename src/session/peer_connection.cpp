@@ -14,6 +14,7 @@
 #include <boost/asio/write.hpp>
 
 #include "bitflow/with_timeout.hpp"
+#include "session/ip_convert.hpp"
 #include "session/torrent_impl.hpp"
 
 namespace bitflow::session {
@@ -34,12 +35,17 @@ constexpr std::size_t max_outbox = 1u << 20;
 constexpr std::size_t serve_outbox_limit = 256u << 10;  // the server waits above this
 constexpr std::size_t max_queued_requests = 500;        // the peer's, per connection
 constexpr std::size_t min_pipeline = 8, max_pipeline = 512;
+// Our BEP 10 message ids: what peers send us ut_metadata and ut_pex messages under.
+constexpr std::uint8_t our_ut_metadata = 1;
+constexpr std::uint8_t our_ut_pex = 2;
+constexpr auto first_pex_delay = 2s;  // let the other connections come up first
 
 peer::Handshake our_handshake(const TorrentImpl& torrent) {
   peer::Handshake ours;
   ours.info_hash = torrent.info().info_hash();
   ours.peer_id = torrent.peer_id();
   ours.set_supports_fast(true);
+  ours.set_supports_extensions(true);
   return ours;
 }
 
@@ -151,6 +157,7 @@ void PeerConnection::handshake_complete(const peer::Handshake& theirs) {
   peer::DecodeOptions options;
   options.fast_extension = fast_;
   options.extension_protocol = theirs.supports_extensions();
+  extensions_ = theirs.supports_extensions();
   reader_.set_options(options);
   handshake_done_ = true;
   last_received_ = last_sent_ = last_block_ = window_start_ = Clock::now();
@@ -168,6 +175,8 @@ void PeerConnection::handshake_complete(const peer::Handshake& theirs) {
     queue(peer::HaveAll{});
   else if (!none)
     queue(peer::Bitfield{bits});
+  if (extensions_) send_extension_handshake();
+  next_pex_ = Clock::now() + first_pex_delay;
   torrent_.peer_interest_changed();  // a newcomer may take a free upload slot
 }
 
@@ -328,6 +337,7 @@ asio::awaitable<void> PeerConnection::watchdog() {
       fail(peer::errc::timed_out, "requests unanswered for 30 s");
     }
     if (now - last_sent_ > keepalive_interval) queue(peer::KeepAlive{});
+    maybe_send_pex(now);
     fill_pipeline();
   }
 }
@@ -430,9 +440,10 @@ void PeerConnection::handle(const peer::Message& message) {
           on_request(m);
         } else if constexpr (std::is_same_v<T, peer::Cancel>) {
           on_cancel(m);
+        } else if constexpr (std::is_same_v<T, peer::Extended>) {
+          on_extended(m);
         }
-        // Keep-alive, port, suggest, allowed-fast and extension messages need nothing
-        // from us yet.
+        // Keep-alive, port, suggest and allowed-fast need nothing from us.
       },
       message);
 }
@@ -450,6 +461,79 @@ void PeerConnection::on_piece(const peer::Piece& m) {
   got_piece_ = true;
   bytes_in_window_ += static_cast<std::int64_t>(m.data.size());
   torrent_.on_block(*this, Block{m.piece, *index}, m.data);
+}
+
+}  // namespace bitflow::session
+
+namespace bitflow::session {
+
+void PeerConnection::send_extension_handshake() {
+  peer::ExtensionHandshake ours;
+  ours.m.emplace(peer::ut_metadata_name, our_ut_metadata);
+  // BEP 27: a private torrent learns peers from its trackers only.
+  if (!torrent_.info().is_private()) ours.m.emplace(peer::ut_pex_name, our_ut_pex);
+  ours.v = "bitflow";
+  ours.p = torrent_.listen_port();
+  ours.reqq = static_cast<std::uint32_t>(max_queued_requests);
+  ours.metadata_size = static_cast<std::int64_t>(torrent_.info().info_bytes().size());
+  boost::system::error_code ec;
+  auto remote = socket_.remote_endpoint(ec);
+  if (!ec) ours.yourip = to_ip_address(remote.address());
+  queue(peer::Extended{0, peer::encode_extension_handshake(ours)});
+}
+
+void PeerConnection::on_extended(const peer::Extended& m) {
+  if (m.id == 0) {
+    auto theirs = peer::decode_extension_handshake(m.payload);  // throws: ends the connection
+    their_ut_metadata_ = theirs.id_of(peer::ut_metadata_name);
+    their_ut_pex_ = theirs.id_of(peer::ut_pex_name);
+    if (theirs.p) listen_port_ = *theirs.p;
+  } else if (m.id == our_ut_metadata) {
+    on_metadata_request(m.payload);
+  } else if (m.id == our_ut_pex && !torrent_.info().is_private()) {
+    ErrorInfo ignored;  // a garbled PEX message is only lost news
+    if (auto pex = peer::decode_pex(m.payload, ignored)) torrent_.add_pex_peers(pex->added);
+  }
+  // Other ids: extensions we did not offer; BEP 10 says to ignore them.
+}
+
+void PeerConnection::on_metadata_request(std::string_view payload) {
+  auto message = peer::decode_metadata_message(payload);  // throws: ends the connection
+  const auto* request = std::get_if<peer::MetadataRequest>(&message);
+  if (!request || their_ut_metadata_ == 0) return;  // data and rejects are not for us
+  std::string_view info = torrent_.info().info_bytes();
+  auto total = static_cast<std::int64_t>(info.size());
+  std::int64_t length = peer::metadata_piece_length(request->piece, total);
+  if (length <= 0) {
+    queue(peer::Extended{their_ut_metadata_,
+                         peer::encode_metadata_message(peer::MetadataReject{request->piece})});
+    return;
+  }
+  auto offset = static_cast<std::size_t>(request->piece) *
+                static_cast<std::size_t>(peer::metadata_piece_size);
+  peer::MetadataData data{request->piece, total,
+                          info.substr(offset, static_cast<std::size_t>(length))};
+  queue(peer::Extended{their_ut_metadata_, peer::encode_metadata_message(data)});
+}
+
+std::optional<peer::PexPeer> PeerConnection::pex_entry() const {
+  if (!handshake_done_ || closed_) return std::nullopt;
+  boost::system::error_code ec;
+  auto remote = incoming_ ? socket_.remote_endpoint(ec) : endpoint_;
+  if (ec) return std::nullopt;
+  std::uint16_t port = incoming_ ? listen_port_.value_or(0) : remote.port();
+  if (port == 0) return std::nullopt;
+  peer::PexPeer entry{to_ip_address(remote.address()), port, 0};
+  if (!incoming_) entry.flags |= peer::pex_flags::reachable;
+  if (registered_ && torrent_.picker().peer_is_seed(key_)) entry.flags |= peer::pex_flags::seed;
+  return entry;
+}
+
+void PeerConnection::maybe_send_pex(Clock::time_point now) {
+  if (their_ut_pex_ == 0 || torrent_.info().is_private() || now < next_pex_) return;
+  next_pex_ = now + peer::PexTracker::pex_interval;
+  if (auto message = pex_.poll(torrent_.pex_peers(*this), now))
+    queue(peer::Extended{their_ut_pex_, peer::encode_pex(*message)});
 }
 
 }  // namespace bitflow::session

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "bitflow/choker.hpp"
+#include "bitflow/extension.hpp"
 #include "bitflow/message_reader.hpp"
 #include "bitflow/piece_picker.hpp"
 #include "bitflow/wire.hpp"
@@ -67,6 +68,9 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   /// trade (do not dial it again while seeding).
   [[nodiscard]] bool both_seeds() const noexcept { return both_seeds_; }
   [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
+  /// Where the peer accepts connections, for peer exchange: the address we dialled, or an
+  /// incoming peer's IP with the port from its extended handshake (nullopt if unknown).
+  [[nodiscard]] std::optional<peer::PexPeer> pex_entry() const;
 
  private:
   boost::asio::awaitable<void> connect_and_handshake();
@@ -82,6 +86,10 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   void on_request(const peer::Request& request);
   void on_cancel(const peer::Cancel& cancel);
   void check_both_seeds();
+  void send_extension_handshake();
+  void on_extended(const peer::Extended& message);
+  void on_metadata_request(std::string_view payload);
+  void maybe_send_pex(std::chrono::steady_clock::time_point now);
   void queue(const peer::Message& message);
   void update_interest();
   std::size_t pipeline_target() const;
@@ -99,6 +107,13 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   bool incoming_ = false;
   peer::Handshake theirs_{};  // incoming: read by the listener
   bool both_seeds_ = false;
+  // BEP 10: the ids the peer wants our messages under (0: it does not take them).
+  bool extensions_ = false;
+  std::uint8_t their_ut_metadata_ = 0;
+  std::uint8_t their_ut_pex_ = 0;
+  std::optional<std::uint16_t> listen_port_;  // from its extended handshake
+  peer::PexTracker pex_;
+  std::chrono::steady_clock::time_point next_pex_{};
   // Serving.
   bool am_choking_ = true;
   bool peer_interested_ = false;

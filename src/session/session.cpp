@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "bitflow/with_timeout.hpp"
+#include "session/metadata_fetch.hpp"
 #include "session/session_shared.hpp"
 #include "session/torrent_impl.hpp"
 
@@ -25,14 +26,48 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using namespace std::chrono_literals;
 
-// The public name of a torrent inside a session (TorrentHandle holds a weak_ptr to it).
-class Torrent : public session::TorrentImpl {
+// A torrent in a session (TorrentHandle holds a weak_ptr to it): a TorrentImpl, which
+// needs the metadata, and before it, for a magnet link, the MetadataFetch getting it.
+class Torrent {
  public:
-  using TorrentImpl::TorrentImpl;
+  explicit Torrent(const Sha1Hash& hash) : info_hash(hash) {}
+
+  Sha1Hash info_hash;
+  std::shared_ptr<session::TorrentImpl> impl;     // once the metadata is known
+  std::shared_ptr<session::MetadataFetch> fetch;  // a magnet link, until then
+  bool stopped = false;
+  std::string error;  // the fetched metadata was unusable
+
+  TorrentStatus status() const {
+    if (impl) return impl->status();
+    TorrentStatus s;
+    s.state = !error.empty() ? TorrentState::error
+              : stopped      ? TorrentState::stopped
+                             : TorrentState::metadata;
+    s.error = error;
+    if (fetch) {
+      s.peers = fetch->peers_connected();
+      s.peers_known = static_cast<int>(fetch->good_peers().size());
+      s.peers_banned = fetch->peers_banned();
+      s.metadata_size = fetch->metadata_size();
+      s.metadata_pieces = fetch->pieces_received();
+    }
+    return s;
+  }
+
+  asio::awaitable<void> stop() {
+    stopped = true;
+    if (impl)
+      co_await impl->stop();
+    else if (fetch)
+      co_await fetch->stop();
+  }
 };
 
 const char* to_string(TorrentState s) noexcept {
   switch (s) {
+    case TorrentState::metadata:
+      return "metadata";
     case TorrentState::checking:
       return "checking";
     case TorrentState::downloading:
@@ -58,18 +93,26 @@ TorrentStatus TorrentHandle::status() const {
   return s;
 }
 
+bool TorrentHandle::has_metadata() const {
+  auto t = torrent_.lock();
+  return t && t->impl;
+}
+
 const TorrentInfo& TorrentHandle::info() const {
   auto t = torrent_.lock();
   if (!t) throw std::logic_error("torrent handle: the torrent is gone");
-  return t->info();  // the session keeps it alive while the handle is used on its thread
+  if (!t->impl)
+    throw Error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                "the metadata of magnet " + t->info_hash.hex() + " has not arrived yet");
+  return t->impl->info();  // the session keeps it alive while the handle is used on its thread
 }
 
 void TorrentHandle::pause() const {
-  if (auto t = torrent_.lock()) t->pause();
+  if (auto t = torrent_.lock(); t && t->impl) t->impl->pause();
 }
 
 void TorrentHandle::resume() const {
-  if (auto t = torrent_.lock()) t->resume();
+  if (auto t = torrent_.lock(); t && t->impl) t->impl->resume();
 }
 
 asio::awaitable<void> TorrentHandle::stop() const {
@@ -117,7 +160,12 @@ struct Session::Impl {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> route(tcp::socket socket);
-  void emit(const TorrentEvent& event) {
+  asio::awaitable<void> fetch_then_start(std::shared_ptr<Torrent> torrent, AddMagnetParams params);
+  void check_not_added(const Sha1Hash& hash) const;
+  void start_torrent(const std::shared_ptr<Torrent>& torrent, AddTorrentParams params,
+                     bool from_magnet = false);
+  void emit(TorrentEvent event, const std::shared_ptr<Torrent>& torrent) {
+    event.torrent = TorrentHandle(torrent);
     for (const auto& listener : listeners)
       listener(event);
   }
@@ -161,10 +209,64 @@ asio::awaitable<void> Session::Impl::route(tcp::socket socket) {
   auto parsed = peer::parse_handshake(std::string_view(bytes.data(), bytes.size()), error);
   if (error || !parsed.value) co_return;  // not BitTorrent
   for (const auto& t : torrents)
-    if (t->info().info_hash() == parsed.value->info_hash) {
-      t->accept(std::move(socket), *parsed.value);
+    if (t->info_hash == parsed.value->info_hash && t->impl) {
+      t->impl->accept(std::move(socket), *parsed.value);
       co_return;
     }
+}
+
+void Session::Impl::check_not_added(const Sha1Hash& hash) const {
+  for (const auto& t : torrents)
+    if (t->info_hash == hash)
+      throw Error(std::make_error_code(std::errc::file_exists),
+                  "torrent " + hash.hex() + " is already in the session");
+}
+
+// A magnet's torrent says "metadata_received" once info() works and before "checking".
+void Session::Impl::start_torrent(const std::shared_ptr<Torrent>& torrent, AddTorrentParams params,
+                                  bool from_magnet) {
+  torrent->impl = std::make_shared<session::TorrentImpl>(io.get_executor(), disk, trackers, shared,
+                                                         std::move(params));
+  std::weak_ptr<Torrent> weak = torrent;
+  torrent->impl->on_event([this, weak](TorrentEvent event) {
+    if (auto t = weak.lock()) emit(std::move(event), t);
+  });
+  torrent->fetch.reset();
+  if (from_magnet) {
+    TorrentEvent event;
+    event.kind = TorrentEvent::Kind::metadata_received;
+    event.state = TorrentState::metadata;
+    emit(std::move(event), torrent);
+  }
+  torrent->impl->start();
+}
+
+asio::awaitable<void> Session::Impl::fetch_then_start(std::shared_ptr<Torrent> torrent,
+                                                      AddMagnetParams p) {
+  std::weak_ptr<int> alive = life;
+  auto fetch = torrent->fetch;
+  auto metadata = co_await fetch->run();
+  if (alive.expired() || !metadata || torrent->stopped) co_return;
+  ErrorInfo error;
+  auto info = TorrentInfo::parse(torrent_file_from_metadata(*metadata, p.magnet), error);
+  if (!info) {
+    // The hash matched, so the peers told the truth: the torrent itself is unusable here.
+    torrent->error = "the fetched metadata is unusable: " + error.message;
+    TorrentEvent event;
+    event.state = TorrentState::error;
+    event.detail = torrent->error;
+    emit(std::move(event), torrent);
+    co_return;
+  }
+  AddTorrentParams params(std::move(*info));
+  params.save_path = std::move(p.save_path);
+  params.sequential = p.sequential;
+  params.peers = fetch->good_peers();
+  params.use_trackers = p.use_trackers;
+  params.seed = p.seed;
+  params.upload_rate_limit = p.upload_rate_limit;
+  params.download_rate_limit = p.download_rate_limit;
+  start_torrent(torrent, std::move(params), true);
 }
 
 Session::Session(asio::io_context& io, SessionSettings settings)
@@ -178,20 +280,31 @@ Session::~Session() {
 }
 
 TorrentHandle Session::add(AddTorrentParams params) {
-  for (const auto& t : impl_->torrents)
-    if (t->info().info_hash() == params.info.info_hash())
-      throw Error(std::make_error_code(std::errc::file_exists),
-                  "torrent " + params.info.info_hash().hex() + " is already in the session");
-  auto torrent = std::make_shared<Torrent>(impl_->io.get_executor(), impl_->disk, impl_->trackers,
-                                           impl_->shared, std::move(params));
-  std::weak_ptr<Torrent> weak = torrent;
-  torrent->on_event([impl = impl_.get(), weak](TorrentEvent event) {
-    event.torrent = TorrentHandle(weak);
-    impl->emit(event);
-  });
+  impl_->check_not_added(params.info.info_hash());
+  auto torrent = std::make_shared<Torrent>(params.info.info_hash());
   impl_->torrents.push_back(torrent);
-  torrent->start();
-  return TorrentHandle(weak);
+  impl_->start_torrent(torrent, std::move(params));
+  return TorrentHandle(torrent);
+}
+
+TorrentHandle Session::add(AddMagnetParams params) {
+  if (!params.magnet.info_hash)
+    throw Error(std::make_error_code(std::errc::not_supported),
+                "magnet link without a v1 info-hash (urn:btih): v2-only magnets are not "
+                "supported yet");
+  impl_->check_not_added(*params.magnet.info_hash);
+  auto torrent = std::make_shared<Torrent>(*params.magnet.info_hash);
+  std::vector<std::string> peers = params.magnet.peers;
+  peers.insert(peers.end(), params.peers.begin(), params.peers.end());
+  torrent->fetch = std::make_shared<session::MetadataFetch>(
+      impl_->io.get_executor(), impl_->trackers, impl_->shared, torrent->info_hash,
+      params.use_trackers ? params.magnet.trackers : std::vector<std::string>{}, std::move(peers));
+  impl_->torrents.push_back(torrent);
+  TorrentEvent event;
+  event.state = TorrentState::metadata;
+  impl_->emit(std::move(event), torrent);
+  asio::co_spawn(impl_->io, impl_->fetch_then_start(torrent, std::move(params)), asio::detached);
+  return TorrentHandle(torrent);
 }
 
 asio::awaitable<void> Session::remove(TorrentHandle handle, RemoveData data) {
@@ -199,8 +312,8 @@ asio::awaitable<void> Session::remove(TorrentHandle handle, RemoveData data) {
   if (!torrent) co_return;
   co_await torrent->stop();
   std::erase(impl_->torrents, torrent);
-  if (data == RemoveData::remove) {
-    ErrorInfo error = co_await torrent->remove_files();
+  if (data == RemoveData::remove && torrent->impl) {
+    ErrorInfo error = co_await torrent->impl->remove_files();
     if (error) error.raise();
   }
 }

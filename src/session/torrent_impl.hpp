@@ -29,6 +29,7 @@
 #include "bitflow/announcer.hpp"
 #include "bitflow/block_geometry.hpp"
 #include "bitflow/choker.hpp"
+#include "bitflow/extension.hpp"
 #include "bitflow/piece_picker.hpp"
 #include "bitflow/rate_limiter.hpp"
 #include "bitflow/session.hpp"
@@ -96,6 +97,11 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   [[nodiscard]] std::chrono::nanoseconds download_wait(std::int64_t bytes);
   void count_upload(std::int64_t bytes);
   void count_download(std::int64_t bytes);
+  [[nodiscard]] std::uint16_t listen_port() const noexcept { return shared_.listen_port; }
+  /// Peers learnt through peer exchange (BEP 11).
+  void add_pex_peers(const std::vector<peer::PexPeer>& peers);
+  /// The connected peers to tell `to` about, for peer exchange.
+  [[nodiscard]] std::vector<peer::PexPeer> pex_peers(const PeerConnection& to) const;
 
  private:
   struct Assembly {  // a piece being received

@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "session/ip_convert.hpp"
 #include "session/peer_connection.hpp"
 #include "session/torrent_impl.hpp"
 
@@ -107,6 +108,23 @@ void TorrentImpl::count_download(std::int64_t bytes) {
   auto now = Clock::now();
   shared_.download.consume(bytes, now);
   download_limit_.consume(bytes, now);
+}
+
+void TorrentImpl::add_pex_peers(const std::vector<peer::PexPeer>& peers) {
+  constexpr std::size_t max_known = 2000;  // a peer cannot flood us with addresses
+  for (const auto& p : peers) {
+    if (known_.size() >= max_known) break;
+    known_.try_emplace(peer_address_text(p.address, p.port));
+  }
+  connect_more();
+}
+
+std::vector<peer::PexPeer> TorrentImpl::pex_peers(const PeerConnection& to) const {
+  std::vector<peer::PexPeer> out;
+  for (const auto& c : connections_)
+    if (c.get() != &to)
+      if (auto entry = c->pex_entry()) out.push_back(*entry);
+  return out;
 }
 
 void TorrentImpl::rechoke() {

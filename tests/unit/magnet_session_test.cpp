@@ -1,0 +1,143 @@
+// Magnet links end to end on loopback between sessions: metadata fetched with BEP 9 and
+// checked, then the download; peers learnt through peer exchange (BEP 11).
+#include <catch2/catch.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <chrono>
+
+#include "../support/album_fixture.hpp"
+#include "../support/run_until.hpp"
+#include "bitflow/magnet.hpp"
+#include "bitflow/session.hpp"
+
+using namespace bitflow;
+using namespace std::chrono_literals;
+using bitflow::test::AlbumFixture;
+using bitflow::test::loopback_settings;
+using bitflow::test::run_until;
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+void stop(asio::io_context& io, Session& session) {
+  bool stopped = false;
+  asio::co_spawn(io, session.stop_all(), [&](std::exception_ptr) { stopped = true; });
+  run_until(
+      io, [&] { return stopped; }, 10s);
+}
+
+std::string address(const Session& s) {
+  return "127.0.0.1:" + std::to_string(s.listen_port());
+}
+
+Magnet magnet_of(const TorrentInfo& info, std::vector<std::string> peers) {
+  Magnet m;
+  m.info_hash = info.info_hash();
+  m.display_name = info.name();
+  m.peers = std::move(peers);
+  return m;
+}
+
+TorrentHandle seed(Session& session, AlbumFixture& f) {
+  AddTorrentParams params(*f.torrent);
+  params.save_path = f.root / "src";
+  params.seed = {std::nullopt, std::nullopt};
+  return session.add(std::move(params));
+}
+
+}  // namespace
+
+TEST_CASE("a magnet link fetches the metadata from a peer, then downloads", "[magnet-session]") {
+  AlbumFixture f;
+  asio::io_context io;
+  Session seeder(io, loopback_settings());
+  seed(seeder, f);
+  Session leecher(io, loopback_settings());
+  std::vector<TorrentEvent::Kind> kinds;
+  std::vector<TorrentState> states;
+  leecher.on_event([&](const TorrentEvent& e) {
+    kinds.push_back(e.kind);
+    if (e.kind == TorrentEvent::Kind::state_changed) states.push_back(e.state);
+    if (e.kind == TorrentEvent::Kind::metadata_received) {
+      CHECK(e.torrent.has_metadata());
+      CHECK(e.torrent.info().info_hash() == f.torrent->info_hash());
+    }
+  });
+  AddMagnetParams params(magnet_of(*f.torrent, {address(seeder)}));
+  params.save_path = f.root / "out";
+  params.seed = {0.0, std::nullopt};
+  auto handle = leecher.add(std::move(params));
+  CHECK(!handle.has_metadata());
+  CHECK(handle.status().state == TorrentState::metadata);
+  CHECK_THROWS_WITH(handle.info(), Catch::Contains("has not arrived yet"));
+  REQUIRE(run_until(
+      io, [&] { return handle.status().state == TorrentState::finished; }, 30s));
+  CHECK(handle.info().info_bytes() == f.torrent->info_bytes());
+  CHECK(std::count(kinds.begin(), kinds.end(), TorrentEvent::Kind::metadata_received) == 1);
+  REQUIRE(!states.empty());
+  CHECK(states.front() == TorrentState::metadata);
+  for (const auto& file : {"a.bin", "b/empty", "b/c.bin", "d.bin"})
+    CHECK(f.read(f.root / "out/album" / file) == f.read(f.root / "src/album" / file));
+  stop(io, leecher);
+  stop(io, seeder);
+}
+
+TEST_CASE("a magnet whose peers never answer stays fetching and stops cleanly",
+          "[magnet-session]") {
+  AlbumFixture f;
+  asio::io_context io;
+  Session leecher(io, loopback_settings());
+  // A port nobody listens on (our own session's port + nothing: use a closed socket's).
+  Session gone(io, loopback_settings());
+  std::string dead = address(gone);
+  AddMagnetParams params(magnet_of(*f.torrent, {dead}));
+  params.save_path = f.root / "out";
+  auto handle = leecher.add(std::move(params));
+  bitflow::test::run_for(io, 500ms);
+  CHECK(handle.status().state == TorrentState::metadata);
+  CHECK(handle.status().peers == 0);
+  stop(io, leecher);
+  CHECK(handle.status().state == TorrentState::stopped);
+  CHECK(!fs::exists(f.root / "out/album"));
+}
+
+TEST_CASE("a magnet without a v1 info-hash is refused", "[magnet-session]") {
+  asio::io_context io;
+  Session session(io, loopback_settings());
+  Magnet m;
+  m.info_hash_v2 = Sha256Hash{};
+  CHECK_THROWS_WITH(session.add(AddMagnetParams(m)), Catch::Contains("v1 info-hash"));
+}
+
+TEST_CASE("a leecher that knows one peer finds the others through peer exchange",
+          "[magnet-session]") {
+  AlbumFixture f;
+  asio::io_context io;
+  auto slow = loopback_settings();
+  slow.upload_rate_limit = 40'000;  // keeps the first leechers busy (and connected) a while
+  Session seeder(io, slow);
+  seed(seeder, f);
+  std::vector<std::unique_ptr<Session>> early;
+  for (int i = 0; i < 2; ++i) {
+    early.push_back(std::make_unique<Session>(io, loopback_settings()));
+    AddTorrentParams params(*f.torrent);
+    params.save_path = f.root / ("early" + std::to_string(i));
+    params.peers = {address(seeder)};
+    early.back()->add(std::move(params));
+  }
+  bitflow::test::run_for(io, 500ms);
+  Session late(io, loopback_settings());
+  AddTorrentParams params(*f.torrent);
+  params.save_path = f.root / "late";
+  params.peers = {address(seeder)};  // the only address it is given
+  auto handle = late.add(std::move(params));
+  // Every leecher was given the seeder's address only: connections between leechers come
+  // from peer exchange (the late one learns of the early ones, or they of it).
+  REQUIRE(run_until(
+      io, [&] { return handle.status().peers >= 3; }, 15s));
+  stop(io, late);
+  for (auto& s : early)
+    stop(io, *s);
+  stop(io, seeder);
+}
