@@ -16,6 +16,9 @@ Options:
   --timeout S         give up after S seconds (default 120): exit 1 with the progress
   --high-performance  apply lt.high_performance_seed() (libtorrent's only high-throughput
                       preset; it raises queue depths, buffers and cache limits)
+  --no-encryption     never try an encrypted (MSE/PE) handshake: by default libtorrent
+                      dials with one first and, when the peer does not speak it, dials
+                      again in plain text about 1 s later
   --quiet             print only the final line (and errors)
 
 Exit status: 0 when the download is complete, 1 on failure or timeout, 2 on bad usage.
@@ -44,6 +47,7 @@ def main():
     ap.add_argument("--peer", type=parse_peer, action="append", required=True)
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--high-performance", action="store_true")
+    ap.add_argument("--no-encryption", action="store_true")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
 
@@ -66,6 +70,9 @@ def main():
                        | lt.alert.category_t.storage_notification),
         "user_agent": "bitflow-tests lt_leecher",
     })
+    if args.no_encryption:
+        settings["out_enc_policy"] = lt.enc_policy.disabled
+        settings["in_enc_policy"] = lt.enc_policy.disabled
     ses = lt.session(settings)
 
     ti = lt.torrent_info(args.torrent)

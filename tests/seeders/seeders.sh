@@ -25,17 +25,32 @@
 #   seeder_stat "$LT_SEEDER_STATS" uploaded      # payload bytes the lt seeder has sent
 #   start_static_tracker "$SCRATCH/st" "127.0.0.1:$LT_SEEDER_PORT"   # -> STATIC_TRACKER_URL
 #   aria2_download "$SCRATCH/m.torrent" "$SCRATCH/out2" 60 "$STATIC_TRACKER_URL"
+#   start_transmission_leecher "$SCRATCH/trl" "$SCRATCH/m.torrent" "$SCRATCH/out3"
+#   #   -> TR_LEECHER_PORT, ...: transmission does not dial 127.0.0.1, the seeder must dial it
+#   wait_transmission_leecher 90                 # complete and verified; stopped
 #   stop_seeder "$LT_SEEDER_PID"                 # one of them, early (optional)
+#   #   -> SEEDER_STATUS: its exit status
+#
+# bitflow itself as the seeder (for the seeding tests and bench/seed_bench.sh):
+#
+#   start_bitflow_seeder "$SCRATCH/bf" "$BITFLOW" "$SCRATCH/m.torrent" "$SCRATCH/data" [options]
+#   #   -> BF_SEEDER_PORT, BF_SEEDER_PID, BF_SEEDER_OUT (its stdout), BF_SEEDER_LOG (stderr);
+#   #      options are `bitflow seed`'s (--upload-limit 2M, --json, --quiet, ...)
+#   wait_bitflow_seeding "$BF_SEEDER_PID" "$BF_SEEDER_LOG"  # its data is checked (not --quiet)
+#   stop_seeder "$BF_SEEDER_PID"                 # SIGTERM: with --json it prints its counters
+#   bitflow_counter "$BF_SEEDER_OUT" uploaded    # a counter of that last JSON line
 #
 # DATA_PARENT is the folder that holds the torrent's file (single-file torrent) or top
 # folder (multi-file torrent): the save folder of every client. The seeders only read it
-# (the corrupting libtorrent seeder works on a copy of its own).
+# (the corrupting libtorrent seeder works on a copy of its own), except bitflow, which
+# keeps its resume file in DATA_PARENT/.bitflow/ (the torrent's files stay untouched).
 #
 # or run one by hand, to keep it up until Ctrl-C:
 #
 #   bash tests/seeders/seeders.sh data DIR SIZE_MB [multi]
 #   bash tests/seeders/seeders.sh torrent DATA OUT [piece-size]
 #   bash tests/seeders/seeders.sh libtorrent|transmission|aria2 DIR TORRENT DATA_PARENT [options]
+#   bash tests/seeders/seeders.sh bitflow DIR BITFLOW_CLI TORRENT DATA [bitflow seed options]
 #
 # Every start_* function picks free ports, starts the program with its log in DIR, waits
 # at most SEEDER_START_LIMIT seconds until it has checked the data and is really seeding
@@ -61,7 +76,10 @@ TEST_DATA=''
 LT_SEEDER_PORT='' LT_SEEDER_PID='' LT_SEEDER_LOG='' LT_SEEDER_STATS='' LT_SEEDER_WORK=''
 TR_SEEDER_PORT='' TR_SEEDER_PID='' TR_SEEDER_RPC_PORT='' TR_SEEDER_LOG=''
 ARIA2_SEEDER_PORT='' ARIA2_SEEDER_PID='' ARIA2_SEEDER_RPC_PORT='' ARIA2_SEEDER_LOG=''
+TR_LEECHER_PORT='' TR_LEECHER_PID='' TR_LEECHER_RPC_PORT='' TR_LEECHER_LOG=''
 STATIC_TRACKER_URL='' STATIC_TRACKER_PID=''
+BF_SEEDER_PORT='' BF_SEEDER_PID='' BF_SEEDER_OUT='' BF_SEEDER_LOG=''
+SEEDER_STATUS=''
 
 _seeder_skip() {
   echo "SKIPPED: $*" >&2
@@ -125,7 +143,9 @@ _seeder_wait() {
   done
 }
 
-# stop_seeder <pid>: TERM, then KILL after 5 s.
+# stop_seeder <pid>: TERM, then KILL after 5 s. SEEDER_STATUS is its exit status (that of
+# the program: the `timeout` that runs it passes a SIGTERM on and returns the program's
+# status; 137 when it had to be killed).
 stop_seeder() {
   local pid=$1 i
   kill -TERM "$pid" 2>/dev/null || true
@@ -134,7 +154,8 @@ stop_seeder() {
     sleep 0.1
   done
   kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  SEEDER_STATUS=0
+  wait "$pid" 2>/dev/null || SEEDER_STATUS=$?
   local kept=() p
   for p in "${SEEDER_PIDS[@]}"; do
     [[ $p == "$pid" ]] || kept+=("$p")
@@ -433,6 +454,96 @@ start_transmission_seeder() {
   _seeder_fail "transmission-daemon would not start (see $log)"
 }
 
+# start_transmission_leecher <dir> <torrent> <out-dir>: transmission-daemon as a leecher,
+# with a private config folder and its log in <dir>, downloading into <out-dir>
+# -> TR_LEECHER_PORT, TR_LEECHER_PID, TR_LEECHER_RPC_PORT, TR_LEECHER_LOG. It waits for
+# the seeder to dial it: transmission 3.00 never dials a peer at 127.x.x.x that it learnt
+# from a tracker or PEX (it takes loopback addresses for "martians"; it accepts incoming
+# connections from them), and its RPC cannot be told to dial a peer. So on 127.0.0.1 the
+# seeder must be started after it, with TR_LEECHER_PORT as a peer to dial (bitflow seed
+# --peer 127.0.0.1:$TR_LEECHER_PORT). Ready when the torrent is added and the peer port
+# accepts a connection. Then wait_transmission_leecher.
+start_transmission_leecher() {
+  local dir=$1 torrent=$2 out=$3 n attempt pport rport pid status log conf added
+  [[ $# -eq 3 ]] || _seeder_fail "usage: start_transmission_leecher <dir> <torrent> <out-dir>" || return 1
+  _seeder_require_tool transmission-daemon
+  _seeder_require_tool transmission-remote
+  _seeder_require_python
+  mkdir -p -- "$dir" "$out" || return 1
+  dir=$(cd "$dir" && pwd) || return 1
+  out=$(cd "$out" && pwd) || return 1
+  torrent=$(_seeder_abs "$torrent")
+  [[ $out != *'"'* && $out != *\\* ]] || _seeder_fail "unusable folder name: $out" || return 1
+  n=$((_SEEDER_STARTS += 1))
+  log="$dir/transmission-leecher.$n.log"
+  for attempt in 1 2 3; do
+    pport=$(_seeder_probe free-port) || return 1
+    rport=$(_seeder_probe free-port) || return 1
+    [[ $pport != "$rport" ]] || continue
+    conf="$dir/transmission-leecher.$n.conf.$attempt"
+    rm -rf -- "$conf"
+    mkdir -p -- "$conf" || return 1
+    _tr_settings "$conf/settings.json" "$pport" "$rport" "$out"
+    echo "-- transmission-daemon (leecher) attempt $attempt: peer port $pport, RPC port $rport" >>"$log"
+    HOME=$conf timeout -k 5 "$SEEDER_LIFETIME" \
+      transmission-daemon --foreground --config-dir "$conf" --log-info >>"$log" 2>&1 </dev/null &
+    pid=$!
+    status=0
+    _seeder_wait "$pid" "transmission leecher" "$log" _tr_remote "$rport" -l || status=$?
+    if [[ $status -eq 0 ]]; then
+      if added=$(_tr_remote "$rport" -a "$torrent" -w "$out" 2>&1) && [[ $added == *success* ]]; then
+        _seeder_wait "$pid" "transmission leecher" "$log" _seeder_probe tcp "$pport" || status=$?
+      else
+        echo "seeders.sh: transmission-remote could not add $torrent: $added" >&2
+        status=1
+      fi
+    fi
+    if [[ $status -eq 0 ]]; then
+      SEEDER_PIDS+=("$pid")
+      TR_LEECHER_PORT=$pport
+      TR_LEECHER_RPC_PORT=$rport
+      TR_LEECHER_PID=$pid
+      TR_LEECHER_LOG=$log
+      echo "transmission leecher: 127.0.0.1:$pport, RPC 127.0.0.1:$rport (pid $pid, log $log)"
+      return 0
+    fi
+    stop_seeder "$pid"
+    [[ $status -eq 2 ]] || return 1
+  done
+  _seeder_fail "transmission-daemon would not start (see $log)"
+}
+
+# _tr_progress <rpc-port>: what the transmission leecher has and whom it talks to, in one
+# line, for a failure message.
+_tr_progress() {
+  local info peers
+  info=$(_tr_remote "$1" -t all -i 2>&1 | grep -E 'State:|Percent Done:|Have:|Error:|Peers:' |
+    sed 's/^ *//' | tr '\n' ';')
+  peers=$(_tr_remote "$1" -t all -pi 2>&1 | tail -n +2 | tr -s ' ' | tr '\n' ';')
+  echo "transmission leecher: ${info:-no answer}; peers: ${peers:-none}"
+}
+
+# wait_transmission_leecher <timeout-s>: waits until the leecher that start_transmission_
+# leecher started says (RPC) that the torrent is complete and every piece verified, then
+# removes the torrent (transmission closes its files and flushes its write cache) and
+# stops the daemon: the files can be compared. Returns 1 after <timeout-s> seconds (or
+# when the daemon dies), with its progress, its peers and its log's tail on stderr.
+wait_transmission_leecher() {
+  local limit=$1 started=$SECONDS status=0
+  [[ -n $TR_LEECHER_PID ]] || _seeder_fail "wait_transmission_leecher: no leecher started" || return 1
+  SEEDER_START_LIMIT=$limit _seeder_wait "$TR_LEECHER_PID" "transmission leecher (download complete)" \
+    "$TR_LEECHER_LOG" _tr_seeding "$TR_LEECHER_RPC_PORT" || status=$?
+  if [[ $status -eq 0 ]]; then
+    _tr_remote "$TR_LEECHER_RPC_PORT" -t all -r >>"$TR_LEECHER_LOG" 2>&1 || true
+  elif [[ $status -eq 1 ]]; then
+    _tr_progress "$TR_LEECHER_RPC_PORT" >&2
+  fi
+  stop_seeder "$TR_LEECHER_PID"
+  TR_LEECHER_PID=''
+  [[ $status -eq 0 ]] || return 1
+  echo "transmission leecher: complete and verified after $((SECONDS - started)) s"
+}
+
 # --- aria2c -----------------------------------------------------------------------------------
 
 # start_aria2_seeder <dir> <torrent> <data-parent>: aria2c checks the data (-V) and seeds
@@ -484,6 +595,71 @@ start_aria2_seeder() {
   _seeder_fail "aria2c would not start (see $log)"
 }
 
+# --- bitflow -------------------------------------------------------------------------------------
+
+# start_bitflow_seeder <dir> <bitflow-cli> <torrent> <data-path> [bitflow seed options...]:
+# `bitflow seed <torrent> <data-path> --listen 127.0.0.1 --port 0 [options]`, its stdout in
+# BF_SEEDER_OUT (the "NAME: listening on port N" line, and with --json the final counters
+# when it stops), its stderr in BF_SEEDER_LOG. Ready when it has printed its port and the
+# port accepts a connection; bitflow checks the data after that, in the background (peers
+# that come early wait): wait_bitflow_seeding waits for the end of the check. Unlike the
+# other seeders it writes into <data-path>: its resume file, in .bitflow/.
+start_bitflow_seeder() {
+  local dir=$1 bitflow=$2 torrent=$3 data=$4 n pid status out log port_re='listening on port ([0-9]+)'
+  [[ $# -ge 4 ]] || _seeder_fail "usage: start_bitflow_seeder <dir> <bitflow-cli> <torrent> <data-path> [options]" || return 1
+  shift 4
+  [[ -x $bitflow ]] || _seeder_fail "bitflow CLI not found or not executable: $bitflow" || return 1
+  _seeder_require_python
+  mkdir -p -- "$dir" || return 1
+  dir=$(cd "$dir" && pwd) || return 1
+  n=$((_SEEDER_STARTS += 1))
+  out="$dir/bitflow_seeder.$n.out"
+  log="$dir/bitflow_seeder.$n.log"
+  timeout -k 5 "$SEEDER_LIFETIME" "$bitflow" seed "$torrent" "$data" --listen 127.0.0.1 --port 0 \
+    "$@" >"$out" 2>"$log" </dev/null &
+  pid=$!
+  status=0
+  _seeder_wait "$pid" "bitflow seed" "$log" grep -Eq "$port_re" "$out" || status=$?
+  if [[ $status -eq 0 ]]; then
+    [[ $(grep -Eo "$port_re" "$out" | head -n 1) =~ $port_re ]]
+    BF_SEEDER_PORT=${BASH_REMATCH[1]}
+    _seeder_wait "$pid" "bitflow seed" "$log" _seeder_probe tcp "$BF_SEEDER_PORT" || status=$?
+  fi
+  if [[ $status -ne 0 ]]; then
+    [[ $status -ne 2 ]] || echo "seeders.sh: bitflow seed's stdout: $(cat "$out")" >&2
+    stop_seeder "$pid"
+    BF_SEEDER_PORT=''
+    return 1
+  fi
+  SEEDER_PIDS+=("$pid")
+  BF_SEEDER_PID=$pid
+  BF_SEEDER_OUT=$out
+  BF_SEEDER_LOG=$log
+  echo "bitflow seeder: 127.0.0.1:$BF_SEEDER_PORT${*:+ ($*)} (pid $pid, log $log)"
+}
+
+# wait_bitflow_seeding <pid> <log>: waits (SEEDER_START_LIMIT at most) for the first
+# "seeding" status line in the log of a bitflow seeder started without --quiet: its data
+# is checked. Without a terminal bitflow prints its status every 5 s, so this takes 5 s
+# at least.
+wait_bitflow_seeding() {
+  _seeder_wait "$1" "bitflow seed" "$2" grep -q '^seeding' "$2"
+}
+
+# bitflow_counter <stdout-file> <key>: that counter of the last JSON line (--json) in the
+# file: uploaded, downloaded, wasted, hash_failures, peers_banned, ... (1 when absent).
+bitflow_counter() {
+  local line
+  line=$(grep '^{' -- "$1" 2>/dev/null | tail -n 1)
+  [[ -n $line ]] || return 1
+  "$SEEDER_PYTHON" -c '
+import json, sys
+value = json.loads(sys.argv[1]).get(sys.argv[2])
+if value is None:
+    sys.exit(1)
+print(value)' "$line" "$2"
+}
+
 # --- by hand ------------------------------------------------------------------------------------
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
@@ -498,7 +674,7 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
       shift
       make_torrent_lt "$@" || exit 1
       ;;
-    libtorrent | transmission | aria2)
+    libtorrent | transmission | aria2 | bitflow)
       what=$1
       shift
       trap stop_seeders EXIT
@@ -509,7 +685,8 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
       ;;
     *)
       echo "usage: $0 data DIR SIZE_MB [multi] | torrent DATA OUT [PIECE_SIZE] |" \
-        "libtorrent|transmission|aria2 DIR TORRENT DATA_PARENT [lt_seeder options]" >&2
+        "libtorrent|transmission|aria2 DIR TORRENT DATA_PARENT [lt_seeder options] |" \
+        "bitflow DIR BITFLOW_CLI TORRENT DATA [bitflow seed options]" >&2
       exit 2
       ;;
   esac
