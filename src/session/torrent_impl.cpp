@@ -62,7 +62,8 @@ TorrentImpl::TorrentImpl(asio::any_io_executor executor, asio::thread_pool& disk
                       SessionShared::burst_for(params_.download_rate_limit)),
       cache_(shared.settings.read_cache_bytes),
       ticker_(executor_),
-      disk_idle_(executor_, Clock::time_point::max()) {
+      disk_idle_(executor_, Clock::time_point::max()),
+      announcer_done_(executor_, Clock::time_point::max()) {
   if (!params_.file_priorities.empty()) picker_.set_file_priorities(params_.file_priorities);
   picker_.set_sequential(params_.sequential);
   const Geometry& g = params_.info.geometry();
@@ -416,7 +417,14 @@ void TorrentImpl::stop_seeding() {
   for (const auto& c : connections_)
     c->close();
   ticker_.cancel();
-  if (announcer_) asio::co_spawn(executor_, announcer_->stop(), asio::detached);
+  // Done: the trackers hear "stopped" now (stop() later does not say it twice).
+  if (announcer_ && !announcer_stopping_) {
+    announcer_stopping_ = true;
+    asio::co_spawn(executor_, announcer_->stop(), [self = shared_from_this()](std::exception_ptr) {
+      self->announcer_stopped_ = true;
+      self->announcer_done_.cancel();
+    });
+  }
 }
 
 void TorrentImpl::save_resume() {
@@ -474,7 +482,15 @@ asio::awaitable<void> TorrentImpl::stop() {
   save_resume();
   while (disk_jobs_ > 0)
     (void)co_await disk_idle_.async_wait(asio::as_tuple(asio::use_awaitable));
-  if (announcer_) co_await announcer_->stop();
+  if (announcer_) {
+    if (!announcer_stopping_) {
+      announcer_stopping_ = true;
+      co_await announcer_->stop();
+      announcer_stopped_ = true;
+    }
+    while (!announcer_stopped_)  // stop_seeding() is saying "stopped" already
+      (void)co_await announcer_done_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
   if (state_ != TorrentState::finished && state_ != TorrentState::error)
     set_state(TorrentState::stopped);
 }

@@ -186,9 +186,12 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   std::int64_t disk_queue_bytes_ = 0;  // bytes of pieces posted to the pool, not yet back
   bool stopping_ = false;
   bool resume_dirty_ = false;
-  bool finishing_ = false;  // on_finished() ran
+  bool finishing_ = false;           // on_finished() ran
+  bool announcer_stopping_ = false;  // stop_seeding() or stop() told the trackers
+  bool announcer_stopped_ = false;   // stop_seeding()'s announcer_->stop() has returned
   boost::asio::steady_timer ticker_;
-  boost::asio::steady_timer disk_idle_;  // cancelled whenever disk_jobs_ drops to 0
+  boost::asio::steady_timer disk_idle_;       // cancelled whenever disk_jobs_ drops to 0
+  boost::asio::steady_timer announcer_done_;  // cancelled when announcer_stopped_ is set
   std::chrono::steady_clock::time_point seeding_since_{};
 
   std::int64_t wanted_bytes_ = 0;
