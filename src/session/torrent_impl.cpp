@@ -26,6 +26,7 @@ namespace {
 constexpr int max_connect_failures = 8;
 constexpr std::size_t max_failed_pieces_kept = 32;
 constexpr int hash_failures_before_ban = 3;
+constexpr auto resume_save_interval = 30s;
 
 // "host:port" or "[v6]:port" → host and port; nullopt when malformed.
 std::optional<std::pair<std::string, std::string>> split_address(const std::string& address) {
@@ -170,7 +171,10 @@ void TorrentImpl::tick() {
   for (const auto& c : connections_)
     c->fill_pipeline();
   if (choker_.due(Clock::now())) rechoke();
-  if (resume_dirty_) save_resume();
+  // The resume file is written after an fsync of the data it vouches for, which stalls the
+  // disk pool: while downloading, at most every 30 s (a crash loses no verified data
+  // either way: a stale resume file means hashing what is on disk).
+  if (resume_dirty_ && Clock::now() - last_resume_save_ >= resume_save_interval) save_resume();
   if (state_ == TorrentState::seeding) {
     auto seeding_for =
         std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - seeding_since_);
@@ -429,6 +433,7 @@ void TorrentImpl::stop_seeding() {
 
 void TorrentImpl::save_resume() {
   resume_dirty_ = false;
+  last_resume_save_ = Clock::now();
   const Geometry& g = params_.info.geometry();
   std::vector<bool> verified(static_cast<std::size_t>(g.num_pieces()));
   for (PieceIndex p(0); p.value < g.num_pieces(); ++p)

@@ -186,6 +186,7 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   std::int64_t disk_queue_bytes_ = 0;  // bytes of pieces posted to the pool, not yet back
   bool stopping_ = false;
   bool resume_dirty_ = false;
+  std::chrono::steady_clock::time_point last_resume_save_ = std::chrono::steady_clock::now();
   bool finishing_ = false;           // on_finished() ran
   bool announcer_stopping_ = false;  // stop_seeding() or stop() told the trackers
   bool announcer_stopped_ = false;   // stop_seeding()'s announcer_->stop() has returned

@@ -205,6 +205,11 @@ bool Storage::transfer(PieceIndex piece, std::uint32_t offset, std::span<char> r
     if (writing) {
       if (!detail::pwrite_all(handle->fd.get(), write_data.subspan(done, n), position, rel, error))
         return false;
+      // Start writing these pages back now (asynchronously) rather than leaving a whole
+      // download's worth of dirty pages to the next sync(): that fsync then has little
+      // left to do. Best effort: a failure here is only a missed hint.
+      (void)::sync_file_range(handle->fd.get(), position, static_cast<off_t>(n),
+                              SYNC_FILE_RANGE_WRITE);
       mark_dirty(key);
     } else if (!detail::pread_all(handle->fd.get(), read_out.subspan(done, n), position, rel,
                                   error)) {
