@@ -13,9 +13,12 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+
 #include "bitflow/create.hpp"
 #include "bitflow/metainfo.hpp"
 #include "bitflow/session.hpp"
+#include "run_until.hpp"
 
 namespace bitflow::test {
 
@@ -61,6 +64,19 @@ struct AlbumFixture {
     return s.str();
   }
 };
+
+/// "127.0.0.1:<port>" of a session's listening socket.
+inline std::string address_of(const bitflow::Session& s) {
+  return "127.0.0.1:" + std::to_string(s.listen_port());
+}
+
+/// Stops every torrent of `session`, running `io` until that is done (10 s at most).
+inline void stop_session(boost::asio::io_context& io, bitflow::Session& session) {
+  bool stopped = false;
+  boost::asio::co_spawn(io, session.stop_all(), [&](std::exception_ptr) { stopped = true; });
+  run_until(
+      io, [&] { return stopped; }, std::chrono::seconds(10));
+}
 
 /// Session settings for tests: listen on 127.0.0.1, any free port.
 inline bitflow::SessionSettings loopback_settings() {

@@ -12,24 +12,15 @@
 
 using namespace bitflow;
 using namespace std::chrono_literals;
+using bitflow::test::address_of;
 using bitflow::test::AlbumFixture;
 using bitflow::test::loopback_settings;
 using bitflow::test::run_until;
+using bitflow::test::stop_session;
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 namespace {
-
-void stop(asio::io_context& io, Session& session) {
-  bool stopped = false;
-  asio::co_spawn(io, session.stop_all(), [&](std::exception_ptr) { stopped = true; });
-  run_until(
-      io, [&] { return stopped; }, 10s);
-}
-
-std::string address(const Session& s) {
-  return "127.0.0.1:" + std::to_string(s.listen_port());
-}
 
 Magnet magnet_of(const TorrentInfo& info, std::vector<std::string> peers) {
   Magnet m;
@@ -64,7 +55,7 @@ TEST_CASE("a magnet link fetches the metadata from a peer, then downloads", "[ma
       CHECK(e.torrent.info().info_hash() == f.torrent->info_hash());
     }
   });
-  AddMagnetParams params(magnet_of(*f.torrent, {address(seeder)}));
+  AddMagnetParams params(magnet_of(*f.torrent, {address_of(seeder)}));
   params.save_path = f.root / "out";
   params.seed = {0.0, std::nullopt};
   auto handle = leecher.add(std::move(params));
@@ -79,8 +70,8 @@ TEST_CASE("a magnet link fetches the metadata from a peer, then downloads", "[ma
   CHECK(states.front() == TorrentState::metadata);
   for (const auto& file : {"a.bin", "b/empty", "b/c.bin", "d.bin"})
     CHECK(f.read(f.root / "out/album" / file) == f.read(f.root / "src/album" / file));
-  stop(io, leecher);
-  stop(io, seeder);
+  stop_session(io, leecher);
+  stop_session(io, seeder);
 }
 
 TEST_CASE("a magnet whose peers never answer stays fetching and stops cleanly",
@@ -90,14 +81,14 @@ TEST_CASE("a magnet whose peers never answer stays fetching and stops cleanly",
   Session leecher(io, loopback_settings());
   // A port nobody listens on (our own session's port + nothing: use a closed socket's).
   Session gone(io, loopback_settings());
-  std::string dead = address(gone);
+  std::string dead = address_of(gone);
   AddMagnetParams params(magnet_of(*f.torrent, {dead}));
   params.save_path = f.root / "out";
   auto handle = leecher.add(std::move(params));
   bitflow::test::run_for(io, 500ms);
   CHECK(handle.status().state == TorrentState::metadata);
   CHECK(handle.status().peers == 0);
-  stop(io, leecher);
+  stop_session(io, leecher);
   CHECK(handle.status().state == TorrentState::stopped);
   CHECK(!fs::exists(f.root / "out/album"));
 }
@@ -123,21 +114,21 @@ TEST_CASE("a leecher that knows one peer finds the others through peer exchange"
     early.push_back(std::make_unique<Session>(io, loopback_settings()));
     AddTorrentParams params(*f.torrent);
     params.save_path = f.root / ("early" + std::to_string(i));
-    params.peers = {address(seeder)};
+    params.peers = {address_of(seeder)};
     early.back()->add(std::move(params));
   }
   bitflow::test::run_for(io, 500ms);
   Session late(io, loopback_settings());
   AddTorrentParams params(*f.torrent);
   params.save_path = f.root / "late";
-  params.peers = {address(seeder)};  // the only address it is given
+  params.peers = {address_of(seeder)};  // the only address it is given
   auto handle = late.add(std::move(params));
   // Every leecher was given the seeder's address only: connections between leechers come
   // from peer exchange (the late one learns of the early ones, or they of it).
   REQUIRE(run_until(
       io, [&] { return handle.status().peers >= 3; }, 15s));
-  stop(io, late);
+  stop_session(io, late);
   for (auto& s : early)
-    stop(io, *s);
-  stop(io, seeder);
+    stop_session(io, *s);
+  stop_session(io, seeder);
 }

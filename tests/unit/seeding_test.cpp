@@ -12,27 +12,18 @@
 
 using namespace bitflow;
 using namespace std::chrono_literals;
+using bitflow::test::address_of;
 using bitflow::test::AlbumFixture;
 using bitflow::test::loopback_settings;
 using bitflow::test::run_until;
+using bitflow::test::stop_session;
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 namespace {
 
-void stop(asio::io_context& io, Session& session) {
-  bool stopped = false;
-  asio::co_spawn(io, session.stop_all(), [&](std::exception_ptr) { stopped = true; });
-  run_until(
-      io, [&] { return stopped; }, 10s);
-}
-
 bool complete(TorrentState s) {
   return s == TorrentState::seeding || s == TorrentState::finished;
-}
-
-std::string address(const Session& s) {
-  return "127.0.0.1:" + std::to_string(s.listen_port());
 }
 
 // A session seeding the fixture's source folder.
@@ -63,7 +54,7 @@ TEST_CASE("a session serves a complete torrent to another session", "[seeding]")
   CHECK(seed.status().pieces_from_resume == f.torrent->num_pieces());
 
   Session leecher(io, loopback_settings());
-  auto leech = add_leech(leecher, f, f.root / "out", {address(seeder)});
+  auto leech = add_leech(leecher, f, f.root / "out", {address_of(seeder)});
   REQUIRE(run_until(
       io, [&] { return complete(leech.status().state); }, 30s));
   for (const auto& file : {"a.bin", "b/empty", "b/c.bin", "d.bin"})
@@ -72,8 +63,8 @@ TEST_CASE("a session serves a complete torrent to another session", "[seeding]")
   CHECK(s.uploaded == f.torrent->total_size());
   CHECK(s.downloaded == 0);
   CHECK(leech.status().downloaded == f.torrent->total_size());
-  stop(io, leecher);
-  stop(io, seeder);
+  stop_session(io, leecher);
+  stop_session(io, seeder);
 }
 
 TEST_CASE("seeding stops at a 1:1 share ratio by default", "[seeding]") {
@@ -83,13 +74,13 @@ TEST_CASE("seeding stops at a 1:1 share ratio by default", "[seeding]") {
   auto seed = add_seed(seeder, f);  // the default limits
   REQUIRE(run_until(io, [&] { return seed.status().state == TorrentState::seeding; }));
   Session leecher(io, loopback_settings());
-  auto leech = add_leech(leecher, f, f.root / "out", {address(seeder)});
+  auto leech = add_leech(leecher, f, f.root / "out", {address_of(seeder)});
   REQUIRE(run_until(
       io, [&] { return seed.status().state == TorrentState::finished; }, 30s));
   CHECK(seed.status().uploaded >= f.torrent->total_size());
   CHECK(complete(leech.status().state));
-  stop(io, leecher);
-  stop(io, seeder);
+  stop_session(io, leecher);
+  stop_session(io, seeder);
 }
 
 TEST_CASE("a seeder with no ratio and no time limit keeps seeding", "[seeding]") {
@@ -98,13 +89,13 @@ TEST_CASE("a seeder with no ratio and no time limit keeps seeding", "[seeding]")
   Session seeder(io, loopback_settings());
   auto seed = add_seed(seeder, f, {std::nullopt, std::nullopt});
   Session leecher(io, loopback_settings());
-  auto leech = add_leech(leecher, f, f.root / "out", {address(seeder)});
+  auto leech = add_leech(leecher, f, f.root / "out", {address_of(seeder)});
   REQUIRE(run_until(
       io, [&] { return complete(leech.status().state); }, 30s));
   bitflow::test::run_for(io, 1500ms);
   CHECK(seed.status().state == TorrentState::seeding);
-  stop(io, leecher);
-  stop(io, seeder);
+  stop_session(io, leecher);
+  stop_session(io, seeder);
 }
 
 TEST_CASE("a seed refuses to stay connected to another seed", "[seeding]") {
@@ -115,7 +106,7 @@ TEST_CASE("a seed refuses to stay connected to another seed", "[seeding]") {
   Session b(io, loopback_settings());
   AddTorrentParams params(*f.torrent);
   params.save_path = f.root / "src";
-  params.peers = {address(a)};
+  params.peers = {address_of(a)};
   params.seed = {std::nullopt, std::nullopt};
   auto seed_b = b.add(std::move(params));
   REQUIRE(run_until(io, [&] { return seed_b.status().state == TorrentState::seeding; }));
@@ -123,8 +114,8 @@ TEST_CASE("a seed refuses to stay connected to another seed", "[seeding]") {
   CHECK(seed_a.status().peers == 0);
   CHECK(seed_b.status().peers == 0);
   CHECK(seed_a.status().uploaded == 0);
-  stop(io, b);
-  stop(io, a);
+  stop_session(io, b);
+  stop_session(io, a);
 }
 
 TEST_CASE("an upload limit keeps the seeder at or below its rate", "[seeding]") {
@@ -136,15 +127,15 @@ TEST_CASE("an upload limit keeps the seeder at or below its rate", "[seeding]") 
   add_seed(seeder, f, {std::nullopt, std::nullopt});
   Session leecher(io, loopback_settings());
   auto start = std::chrono::steady_clock::now();
-  auto leech = add_leech(leecher, f, f.root / "out", {address(seeder)});
+  auto leech = add_leech(leecher, f, f.root / "out", {address_of(seeder)});
   REQUIRE(run_until(
       io, [&] { return complete(leech.status().state); }, 30s));
   // A full bucket (a quarter second, at least two blocks) goes at once; the rest waits for
   // tokens: (271 000 - 32 768) / 100 000 s at the very least.
   auto elapsed = std::chrono::steady_clock::now() - start;
   CHECK(elapsed >= 2300ms);
-  stop(io, leecher);
-  stop(io, seeder);
+  stop_session(io, leecher);
+  stop_session(io, seeder);
 }
 
 TEST_CASE("pause closes the connections and resume completes the download", "[seeding]") {
@@ -155,7 +146,7 @@ TEST_CASE("pause closes the connections and resume completes the download", "[se
   Session seeder(io, settings);
   add_seed(seeder, f, {std::nullopt, std::nullopt});
   Session leecher(io, loopback_settings());
-  auto leech = add_leech(leecher, f, f.root / "out", {address(seeder)});
+  auto leech = add_leech(leecher, f, f.root / "out", {address_of(seeder)});
   REQUIRE(run_until(
       io, [&] { return leech.status().verified_bytes > 0; }, 20s));
   leech.pause();
@@ -171,8 +162,8 @@ TEST_CASE("pause closes the connections and resume completes the download", "[se
   REQUIRE(run_until(
       io, [&] { return complete(leech.status().state); }, 30s));
   CHECK(f.read(f.root / "out/album/d.bin") == f.read(f.root / "src/album/d.bin"));
-  stop(io, leecher);
-  stop(io, seeder);
+  stop_session(io, leecher);
+  stop_session(io, seeder);
 }
 
 TEST_CASE("remove with data deletes the torrent's files and forgets it", "[seeding]") {
@@ -181,7 +172,7 @@ TEST_CASE("remove with data deletes the torrent's files and forgets it", "[seedi
   Session seeder(io, loopback_settings());
   add_seed(seeder, f, {std::nullopt, std::nullopt});
   Session leecher(io, loopback_settings());
-  auto leech = add_leech(leecher, f, f.root / "out", {address(seeder)});
+  auto leech = add_leech(leecher, f, f.root / "out", {address_of(seeder)});
   REQUIRE(run_until(
       io, [&] { return complete(leech.status().state); }, 30s));
   fs::create_directories(f.root / "out/mine");
@@ -196,7 +187,7 @@ TEST_CASE("remove with data deletes the torrent's files and forgets it", "[seedi
   CHECK(fs::exists(f.root / "out/mine/keep.txt"));
   CHECK(leecher.torrents().empty());
   CHECK(!leech.valid());
-  stop(io, seeder);
+  stop_session(io, seeder);
 }
 
 TEST_CASE("remove keeping data leaves the files", "[seeding]") {
@@ -219,7 +210,7 @@ TEST_CASE("a session refuses the same torrent twice", "[seeding]") {
   Session session(io, loopback_settings());
   add_seed(session, f);
   CHECK_THROWS_WITH(add_seed(session, f), Catch::Contains("already in the session"));
-  stop(io, session);
+  stop_session(io, session);
 }
 
 TEST_CASE("events report state changes and every verified piece", "[seeding]") {
@@ -236,15 +227,15 @@ TEST_CASE("events report state changes and every verified piece", "[seeding]") {
     if (e.kind == TorrentEvent::Kind::state_changed) states.push_back(e.state);
     if (e.kind == TorrentEvent::Kind::piece_verified) pieces.insert(e.piece);
   });
-  auto leech = add_leech(leecher, f, f.root / "out", {address(seeder)});
+  auto leech = add_leech(leecher, f, f.root / "out", {address_of(seeder)});
   REQUIRE(run_until(
       io, [&] { return leech.status().state == TorrentState::finished; }, 30s));
   CHECK(from_event == leech);
   CHECK(states == std::vector<TorrentState>{TorrentState::checking, TorrentState::downloading,
                                             TorrentState::seeding, TorrentState::finished});
   CHECK(static_cast<std::int32_t>(pieces.size()) == f.torrent->num_pieces());
-  stop(io, leecher);
-  stop(io, seeder);
+  stop_session(io, leecher);
+  stop_session(io, seeder);
 }
 
 TEST_CASE("a taken listen port falls back to another one", "[seeding]") {
