@@ -156,6 +156,13 @@ skipped_row() {
   rows+=("$(printf '%-64s %9s %9s %11s  %s' "$1" - - - "skipped ($2)")")
 }
 
+# Page-cache warm-up, as in download_bench.sh: on a VM, memory touched for the first time
+# is much slower to write, and the first download would pay for all of it.
+echo "seed_bench: page-cache warm-up ($size_mb MiB written and deleted)"
+dd if=/dev/zero of="$scratch/warm-up" bs=1M count="$size_mb" status=none
+sync
+rm -f -- "$scratch/warm-up"
+
 aria2_version=$(aria2c --version | awk 'NR == 1 {print $3}')
 lt_version=$("$SEEDER_PYTHON" -c 'import libtorrent as lt; print(lt.__version__)')
 declare -A seeder_name=([bitflow]="bitflow" [libtorrent]="libtorrent $lt_version")
