@@ -11,7 +11,7 @@ namespace bitflow {
 struct PeerId {
   std::array<std::uint8_t, 20> bytes{};
 
-  /// "-BF0100-" followed by 12 random printable characters (Azureus style), so other
+  /// "-bf0100-" followed by 12 random printable characters (Azureus style), so other
   /// clients can tell what we are.
   static PeerId generate();
   [[nodiscard]] std::string_view view() const noexcept {

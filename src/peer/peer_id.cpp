@@ -1,5 +1,6 @@
-// PeerId generation: the Azureus-style "-BF0100-" prefix tells other clients who we are;
-// the rest is random so that two sessions never collide.
+// PeerId generation: the Azureus-style "-bf0100-" prefix tells other clients who we are
+// ("BF", upper case, is taken by BitFlu in the BEP 20 lists clients use to name peers); the
+// rest is random so that two sessions never collide.
 #include "bitflow/peer_id.hpp"
 
 #include <random>
@@ -7,7 +8,7 @@
 namespace bitflow {
 
 PeerId PeerId::generate() {
-  static constexpr std::string_view prefix = "-BF0100-";
+  static constexpr std::string_view prefix = "-bf0100-";
   static constexpr char alphabet[] =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   thread_local std::mt19937 rng{std::random_device{}()};

@@ -122,7 +122,7 @@ TEST_CASE("tracker client announces over http and gets the tracker's peers", "[t
   INFO(line);
   CHECK(
       line.starts_with("GET /announce?info_hash=%F0%F1%F2%F3%F4%F5%F6%F7%F8%F9%FA%FB%FC%FD%FE%FF"
-                       "%00%01%02A&peer_id=-BF0100-"));
+                       "%00%01%02A&peer_id=-bf0100-"));
   CHECK(line.find("&port=6881&") != std::string::npos);
   CHECK(line.find("&left=1000&") != std::string::npos);
   CHECK(line.find("&compact=1&") != std::string::npos);
