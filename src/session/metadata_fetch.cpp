@@ -25,6 +25,9 @@ namespace {
 constexpr auto connect_timeout = 10s;
 constexpr auto handshake_timeout = 15s;
 constexpr auto quiet_timeout = 30s;  // no message at all: move on
+// How often an idle link looks for pieces to ask for: pieces come free when another peer
+// is banned, rejects, or leaves, and nobody else would tell this link.
+constexpr auto poll_interval = 1s;
 constexpr std::uint8_t our_ut_metadata = 1;
 constexpr std::uint8_t our_ut_pex = 2;
 constexpr int max_connect_failures = 3;
@@ -44,6 +47,7 @@ struct MetadataFetch::Link {
   peer::MessageReader reader{peer::DecodeOptions{}, nullptr};
   peer::MetadataPeer key;
   std::uint8_t their_ut_metadata = 0;  // 0 until their extended handshake names it
+  std::int64_t metadata_size = 0;      // as their extended handshake announced it
   int outstanding = 0;
   bool done = false;  // nothing more to get from this peer
   std::string outbox;
@@ -210,9 +214,11 @@ asio::awaitable<void> MetadataFetch::exchange(Link& link) {
   peer::encode(peer::Extended{0, peer::encode_extension_handshake(ext)}, link.outbox);
   if (options.fast_extension) peer::encode(peer::HaveNone{}, link.outbox);
 
+  auto quiet_since = Clock::now();
   for (;;) {
     while (auto message = link.reader.next())
       if (auto* e = std::get_if<peer::Extended>(&*message)) on_extended(link, e->id, e->payload);
+    if (link.outstanding == 0) request_more(link);
     if (!link.outbox.empty()) {
       co_await asio::async_write(*link.socket, asio::buffer(link.outbox), asio::use_awaitable);
       link.outbox.clear();
@@ -222,9 +228,15 @@ asio::awaitable<void> MetadataFetch::exchange(Link& link) {
     auto got =
         co_await with_timeout(link.socket->async_read_some(asio::buffer(space.data(), space.size()),
                                                            asio::as_tuple(asio::use_awaitable)),
-                              quiet_timeout);
-    if (!got || std::get<0>(*got)) co_return;  // quiet or closed
+                              poll_interval);
+    if (!got) {
+      link.reader.commit(0);
+      if (Clock::now() - quiet_since >= quiet_timeout) co_return;  // gone quiet
+      continue;
+    }
+    if (std::get<0>(*got)) co_return;  // closed
     link.reader.commit(std::get<1>(*got));
+    quiet_since = Clock::now();
   }
 }
 
@@ -232,6 +244,7 @@ void MetadataFetch::on_extended(Link& link, std::uint8_t id, std::string_view pa
   if (id == 0) {
     auto theirs = peer::decode_extension_handshake(payload);  // throws on garbage
     link.their_ut_metadata = theirs.id_of(peer::ut_metadata_name);
+    link.metadata_size = theirs.metadata_size.value_or(0);
     if (link.their_ut_metadata == 0 || !theirs.metadata_size ||
         !assembler_.set_size(*theirs.metadata_size)) {
       link.done = true;  // cannot serve metadata, or announces a size we cannot use
@@ -284,6 +297,8 @@ void MetadataFetch::on_extended(Link& link, std::uint8_t id, std::string_view pa
 
 void MetadataFetch::request_more(Link& link) {
   if (link.their_ut_metadata == 0) return;
+  // After a hash mismatch the assembler forgot the size: this peer's claim stands again.
+  if (!assembler_.size_known() && !assembler_.set_size(link.metadata_size)) return;
   auto now = Clock::now();
   while (link.outstanding < pieces_per_peer) {
     auto piece = assembler_.next_piece_to_request(link.key, now);

@@ -8,6 +8,7 @@
 #include <boost/asio/write.hpp>
 #include <list>
 
+#include "bitflow/extension.hpp"
 #include "bitflow/message_reader.hpp"
 #include "bitflow/wire.hpp"
 
@@ -26,10 +27,30 @@ struct TestSeeder::State {
   tcp::acceptor acceptor;
   std::list<std::shared_ptr<tcp::socket>> sockets;
   std::int64_t served = 0;
+  int metadata_served = 0;
   bool closed = false;
 };
 
 namespace {
+
+constexpr std::uint8_t seeder_ut_metadata = 3;  // the id we ask peers to use
+
+// A BEP 9 answer to `payload`, if it is a request (the metadata flipped when lying).
+std::optional<std::string> metadata_answer(TestSeeder::State& s, std::string_view payload) {
+  auto message = peer::decode_metadata_message(payload);
+  auto* request = std::get_if<peer::MetadataRequest>(&message);
+  if (!request) return std::nullopt;
+  std::string info(s.torrent.info_bytes());
+  if (s.behaviour.corrupt_metadata) info[0] = static_cast<char>(~info[0]);
+  auto total = static_cast<std::int64_t>(info.size());
+  auto length = peer::metadata_piece_length(request->piece, total);
+  if (length <= 0) return peer::encode_metadata_message(peer::MetadataReject{request->piece});
+  ++s.metadata_served;
+  std::string_view piece(info);
+  piece = piece.substr(static_cast<std::size_t>(request->piece) * 16384,
+                       static_cast<std::size_t>(length));
+  return peer::encode_metadata_message(peer::MetadataData{request->piece, total, piece});
+}
 
 asio::awaitable<void> serve(std::shared_ptr<TestSeeder::State> s,
                             std::shared_ptr<tcp::socket> socket) {
@@ -48,12 +69,24 @@ asio::awaitable<void> serve(std::shared_ptr<TestSeeder::State> s,
   peer::Handshake ours;
   ours.info_hash = s->behaviour.wrong_info_hash ? sha1("another torrent") : s->torrent.info_hash();
   ours.peer_id = PeerId::generate();
+  bool extensions = s->behaviour.serve_metadata && theirs->supports_extensions();
+  ours.set_supports_extensions(s->behaviour.serve_metadata);
+  peer::DecodeOptions options;
+  options.extension_protocol = extensions;
+  reader.set_options(options);
+  std::uint8_t their_ut_metadata = 0;
   std::string out;
   peer::encode_handshake(ours, out);
   std::string bits(static_cast<std::size_t>((g.num_pieces() + 7) / 8), '\0');
   for (std::int32_t p = 0; p < g.num_pieces(); ++p)
     bits[static_cast<std::size_t>(p / 8)] |= static_cast<char>(0x80 >> (p % 8));
   peer::encode(peer::Bitfield{bits}, out);
+  if (extensions) {
+    peer::ExtensionHandshake ext;
+    ext.m.emplace(peer::ut_metadata_name, seeder_ut_metadata);
+    ext.metadata_size = static_cast<std::int64_t>(s->torrent.info_bytes().size());
+    peer::encode(peer::Extended{0, peer::encode_extension_handshake(ext)}, out);
+  }
   co_await asio::async_write(*socket, asio::buffer(out), asio::use_awaitable);
 
   for (;;) {
@@ -70,6 +103,14 @@ asio::awaitable<void> serve(std::shared_ptr<TestSeeder::State> s,
             c = static_cast<char>(~c);
         peer::encode(peer::Piece{r->piece, r->begin, block}, out);
         s->served += r->length;
+      } else if (auto* e = std::get_if<peer::Extended>(&*m)) {
+        if (e->id == 0) {
+          their_ut_metadata =
+              peer::decode_extension_handshake(e->payload).id_of(peer::ut_metadata_name);
+        } else if (e->id == seeder_ut_metadata && their_ut_metadata != 0) {
+          if (auto answer = metadata_answer(*s, e->payload))
+            peer::encode(peer::Extended{their_ut_metadata, *answer}, out);
+        }
       }
     }
     if (!out.empty()) co_await asio::async_write(*socket, asio::buffer(out), asio::use_awaitable);
@@ -112,6 +153,10 @@ std::string TestSeeder::address() const {
 
 std::int64_t TestSeeder::bytes_served() const {
   return state_->served;
+}
+
+int TestSeeder::metadata_pieces_served() const {
+  return state_->metadata_served;
 }
 
 }  // namespace bitflow::test

@@ -1,8 +1,9 @@
 // TestSeeder — a minimal BitTorrent seeder on 127.0.0.1 for engine tests, written on the
 // wire codec: it accepts connections, answers the handshake, announces every piece,
 // unchokes on interest and serves requests from an in-memory copy of the content.
-// It can be told to lie (corrupt one piece), to answer for another torrent, or to stop
-// answering requests, so the engine's defences can be tested without other clients.
+// It can be told to lie (corrupt one piece or the metadata it serves), to answer for another
+// torrent, or to stop answering requests, so the engine's defences can be tested without
+// other clients.
 //
 // Threading: runs on the io_context it is given; no threads of its own.
 #pragma once
@@ -21,6 +22,8 @@ struct SeederBehaviour {
   std::optional<std::int32_t> corrupt_piece;  ///< serve this piece with flipped bytes
   bool wrong_info_hash = false;               ///< answer the handshake for another torrent
   bool ignore_requests = false;               ///< unchoke but never send data
+  bool serve_metadata = false;    ///< speak BEP 10 and answer ut_metadata requests (BEP 9)
+  bool corrupt_metadata = false;  ///< ...with the info dictionary's first byte flipped
 };
 
 class TestSeeder {
@@ -36,6 +39,8 @@ class TestSeeder {
   [[nodiscard]] std::string address() const;
   /// Payload bytes served so far.
   [[nodiscard]] std::int64_t bytes_served() const;
+  /// ut_metadata pieces sent so far.
+  [[nodiscard]] int metadata_pieces_served() const;
 
   struct State;  // shared with the serving coroutines, which may outlive the object
 

@@ -7,6 +7,7 @@
 
 #include "../support/album_fixture.hpp"
 #include "../support/run_until.hpp"
+#include "../support/test_seeder.hpp"
 #include "bitflow/magnet.hpp"
 #include "bitflow/session.hpp"
 
@@ -16,7 +17,9 @@ using bitflow::test::address_of;
 using bitflow::test::AlbumFixture;
 using bitflow::test::loopback_settings;
 using bitflow::test::run_until;
+using bitflow::test::SeederBehaviour;
 using bitflow::test::stop_session;
+using bitflow::test::TestSeeder;
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
@@ -91,6 +94,53 @@ TEST_CASE("a magnet whose peers never answer stays fetching and stops cleanly",
   stop_session(io, leecher);
   CHECK(handle.status().state == TorrentState::stopped);
   CHECK(!fs::exists(f.root / "out/album"));
+}
+
+TEST_CASE("a peer serving metadata that fails the info-hash check is banned", "[magnet-session]") {
+  AlbumFixture f;
+  asio::io_context io;
+  SeederBehaviour lie;
+  lie.serve_metadata = true;
+  lie.corrupt_metadata = true;
+  TestSeeder liar(io, *f.torrent, f.content, lie);
+  Session leecher(io, loopback_settings());
+  AddMagnetParams params(magnet_of(*f.torrent, {liar.address()}));
+  params.save_path = f.root / "out";
+  auto handle = leecher.add(std::move(params));
+  REQUIRE(run_until(io, [&] { return handle.status().peers_banned == 1; }));
+  bitflow::test::run_for(io, 500ms);
+  CHECK(handle.status().state == TorrentState::metadata);  // nothing else to trust
+  CHECK(handle.status().peers == 0);
+  CHECK(liar.metadata_pieces_served() == 1);  // not asked again after the lie
+  stop_session(io, leecher);
+}
+
+TEST_CASE("after a metadata liar the magnet completes from an honest peer", "[magnet-session]") {
+  AlbumFixture f;
+  asio::io_context io;
+  SeederBehaviour lie;
+  lie.serve_metadata = true;
+  lie.corrupt_metadata = true;
+  TestSeeder liar(io, *f.torrent, f.content, lie);
+  SeederBehaviour honest_behaviour;
+  honest_behaviour.serve_metadata = true;
+  TestSeeder honest(io, *f.torrent, f.content, honest_behaviour);
+  Session leecher(io, loopback_settings());
+  AddMagnetParams params(magnet_of(*f.torrent, {liar.address(), honest.address()}));
+  params.save_path = f.root / "out";
+  params.seed = {0.0, std::nullopt};
+  auto handle = leecher.add(std::move(params));
+  bool done = run_until(
+      io, [&] { return handle.status().state == TorrentState::finished; }, 30s);
+  auto status = handle.status();
+  INFO("state " << to_string(status.state) << ", peers " << status.peers << ", banned "
+                << status.peers_banned << ", liar served " << liar.metadata_pieces_served()
+                << ", honest served " << honest.metadata_pieces_served() << ", error "
+                << status.error);
+  REQUIRE(done);
+  CHECK(handle.info().info_hash() == f.torrent->info_hash());
+  CHECK(f.read(f.root / "out/album/d.bin") == f.read(f.root / "src/album/d.bin"));
+  stop_session(io, leecher);
 }
 
 TEST_CASE("a magnet without a v1 info-hash is refused", "[magnet-session]") {
