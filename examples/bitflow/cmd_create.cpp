@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 
 #include "args.hpp"
 #include "bitflow/create.hpp"
@@ -11,6 +10,7 @@
 #include "bitflow/metainfo.hpp"
 #include "commands.hpp"
 #include "progress_bar.hpp"
+#include "write_file.hpp"
 
 namespace cli {
 
@@ -31,18 +31,6 @@ std::vector<std::vector<std::string>> tracker_tiers(const std::vector<std::strin
     if (!tier.empty()) tiers.push_back(std::move(tier));
   }
   return tiers;
-}
-
-void write_file(const std::filesystem::path& path, const std::string& bytes) {
-  // Write beside the target and rename, so a failure never leaves half a torrent.
-  auto temp = path;
-  temp += ".part";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !out.flush())
-      throw std::runtime_error(path.string() + ": cannot write");
-  }
-  std::filesystem::rename(temp, path);
 }
 
 }  // namespace

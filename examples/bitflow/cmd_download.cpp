@@ -12,7 +12,6 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <variant>
 
@@ -21,6 +20,7 @@
 #include "bitflow/session.hpp"
 #include "bitflow/text.hpp"
 #include "commands.hpp"
+#include "write_file.hpp"
 
 namespace cli {
 namespace {
@@ -210,20 +210,6 @@ void apply_seed_limits(const Args& args, Goal goal, bitflow::SeedLimits& seed) {
   }
 }
 
-// Writes the metadata a magnet link fetched as a .torrent file (atomically).
-void save_torrent_file(const bitflow::TorrentInfo& info, const std::filesystem::path& path) {
-  auto temporary = path;
-  temporary += ".part";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(info.bytes().data(), static_cast<std::streamsize>(info.bytes().size()));
-    if (!out.flush())
-      throw bitflow::Error(std::make_error_code(std::errc::io_error),
-                           "cannot write " + temporary.string());
-  }
-  std::filesystem::rename(temporary, path);
-}
-
 using AnyParams = std::variant<bitflow::AddTorrentParams, bitflow::AddMagnetParams>;
 
 int run(AnyParams params, const Args& args, Goal goal) {
@@ -231,13 +217,20 @@ int run(AnyParams params, const Args& args, Goal goal) {
   bitflow::Session session(io, session_settings(args));
   bool quiet = args.flag("quiet");
   auto save_torrent = args.value("save-torrent");
+  std::string save_error;
   session.on_event([&](const bitflow::TorrentEvent& e) {
     if (e.kind != bitflow::TorrentEvent::Kind::metadata_received) return;
     const auto& info = e.torrent.info();
     if (!quiet)
       std::fprintf(stderr, "metadata received: %s, %zu files, %s\n", info.name().c_str(),
                    info.files().size(), bitflow::format_size(info.total_size()).c_str());
-    if (save_torrent) save_torrent_file(info, *save_torrent);
+    if (!save_torrent) return;
+    try {
+      write_file(*save_torrent, info.bytes());
+    } catch (const std::exception& error) {
+      // The download goes on; the command reports the failure when it ends.
+      save_error = error.what();
+    }
   });
   std::string name;
   bitflow::TorrentHandle torrent;
@@ -262,6 +255,7 @@ int run(AnyParams params, const Args& args, Goal goal) {
                    io.stop();
                  });
   io.run();
+  if (!save_error.empty() && outcome.exit_code == 0) outcome = {1, "--save-torrent: " + save_error};
   if (outcome.exit_code != 0) std::fprintf(stderr, "bitflow: %s\n", outcome.message.c_str());
   return outcome.exit_code;
 }

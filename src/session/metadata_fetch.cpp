@@ -12,7 +12,7 @@
 
 #include "bitflow/message_reader.hpp"
 #include "bitflow/with_timeout.hpp"
-#include "session/ip_convert.hpp"
+#include "session/peer_address.hpp"
 
 namespace bitflow::session {
 
@@ -32,14 +32,6 @@ constexpr std::uint8_t our_ut_metadata = 1;
 constexpr std::uint8_t our_ut_pex = 2;
 constexpr int max_connect_failures = 3;
 
-// "host:port" or "[v6]:port" → host and port.
-std::optional<std::pair<std::string, std::string>> split(const std::string& address) {
-  std::size_t colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return std::nullopt;
-  std::string host = address.substr(0, colon);
-  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  return std::make_pair(host, address.substr(colon + 1));
-}
 }  // namespace
 
 struct MetadataFetch::Link {
@@ -86,10 +78,8 @@ asio::awaitable<std::optional<std::string>> MetadataFetch::run() {
           return tracker::Announcer::Totals{0, 0, peer::metadata_piece_size};
         },
         [this](const std::vector<PeerEntry>& peers) {
-          for (const auto& e : peers) {
-            bool v6 = e.host.find(':') != std::string::npos;
-            add_peer((v6 ? "[" + e.host + "]" : e.host) + ":" + std::to_string(e.port));
-          }
+          for (const auto& e : peers)
+            add_peer(peer_address_text(e));
           connect_more();
         });
     asio::co_spawn(executor_, announcer_->run(), asio::detached);
@@ -153,7 +143,7 @@ asio::awaitable<void> MetadataFetch::talk(std::string address) {
   ++shared_.connections;
   bool useful = false;
   try {
-    auto parts = split(address);
+    auto parts = split_peer_address(address);
     if (!parts) throw std::invalid_argument("bad address");
     tcp::resolver resolver(executor_);
     auto endpoints =

@@ -40,6 +40,7 @@ class MetadataFetch : public std::enable_shared_from_this<MetadataFetch> {
   boost::asio::awaitable<void> stop();
 
   [[nodiscard]] int peers_connected() const noexcept { return static_cast<int>(sockets_.size()); }
+  [[nodiscard]] int peers_known() const noexcept { return static_cast<int>(known_.size()); }
   [[nodiscard]] int peers_banned() const noexcept { return banned_; }
   /// Every address heard of that is not banned (for the torrent that follows).
   [[nodiscard]] std::vector<std::string> good_peers() const;

@@ -14,7 +14,7 @@
 #include <boost/asio/write.hpp>
 
 #include "bitflow/with_timeout.hpp"
-#include "session/ip_convert.hpp"
+#include "session/peer_address.hpp"
 #include "session/torrent_impl.hpp"
 
 namespace bitflow::session {
@@ -317,16 +317,13 @@ asio::awaitable<void> PeerConnection::watchdog() {
     timer.expires_after(1s);
     co_await timer.async_wait(asio::use_awaitable);
     auto now = Clock::now();
-    // Rate over one-second windows sizes the pipeline.
-    rate_ =
-        bytes_in_window_ * 1000 /
-        std::max<std::int64_t>(
-            1, std::chrono::duration_cast<std::chrono::milliseconds>(now - window_start_).count());
+    // Rates over one-second windows: the download rate sizes the pipeline, both feed the
+    // choker.
+    auto window_ms = std::max<std::int64_t>(
+        1, std::chrono::duration_cast<std::chrono::milliseconds>(now - window_start_).count());
+    rate_ = bytes_in_window_ * 1000 / window_ms;
+    upload_rate_ = sent_in_window_ * 1000 / window_ms;
     bytes_in_window_ = 0;
-    upload_rate_ =
-        sent_in_window_ * 1000 /
-        std::max<std::int64_t>(
-            1, std::chrono::duration_cast<std::chrono::milliseconds>(now - window_start_).count());
     sent_in_window_ = 0;
     window_start_ = now;
     if (now - last_received_ > silence_limit) fail(peer::errc::timed_out, "peer went silent");

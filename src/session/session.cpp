@@ -47,7 +47,7 @@ class Torrent {
     s.error = error;
     if (fetch) {
       s.peers = fetch->peers_connected();
-      s.peers_known = static_cast<int>(fetch->good_peers().size());
+      s.peers_known = fetch->peers_known();
       s.peers_banned = fetch->peers_banned();
       s.metadata_size = fetch->metadata_size();
       s.metadata_pieces = fetch->pieces_received();

@@ -14,6 +14,7 @@
 
 #include "bitflow/hash.hpp"
 #include "bitflow/resume.hpp"
+#include "session/peer_address.hpp"
 #include "session/peer_connection.hpp"
 
 namespace bitflow::session {
@@ -28,19 +29,6 @@ constexpr std::size_t max_failed_pieces_kept = 32;
 constexpr int hash_failures_before_ban = 3;
 constexpr auto resume_save_interval = 30s;
 
-// "host:port" or "[v6]:port" → host and port; nullopt when malformed.
-std::optional<std::pair<std::string, std::string>> split_address(const std::string& address) {
-  std::size_t colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return std::nullopt;
-  std::string host = address.substr(0, colon);
-  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  return std::make_pair(host, address.substr(colon + 1));
-}
-
-std::string format_peer(const PeerEntry& p) {
-  bool v6 = p.host.find(':') != std::string::npos;
-  return (v6 ? "[" + p.host + "]" : p.host) + ":" + std::to_string(p.port);
-}
 }  // namespace
 
 TorrentImpl::TorrentImpl(asio::any_io_executor executor, asio::thread_pool& disk,
@@ -122,35 +110,40 @@ void TorrentImpl::start_announcing() {
   asio::co_spawn(executor_, announcer_->run(), asio::detached);
 }
 
-asio::awaitable<void> TorrentImpl::check_existing_data() {
-  set_state(TorrentState::checking);
+// Runs `job` on the disk pool; the coroutine resumes on the network thread with its
+// result (through a timer the job's completion cancels). The job is taken by reference
+// (callers pass a named local) and moved out before the first suspension.
+template <typename Job>
+asio::awaitable<std::invoke_result_t<Job&>> TorrentImpl::on_disk(Job&& job) {
   auto self = shared_from_this();
-  auto storage = storage_;
-  const TorrentInfo* info = &params_.info;
-  unsigned threads = std::max(1u, shared_.settings.disk_threads);
-  // Hash what is on disk on the pool; the result comes back through a timer we cancel.
   asio::steady_timer done(executor_, Clock::time_point::max());
-  std::vector<bool> verified;
-  bool finished = false;
-  std::filesystem::path save_path = params_.save_path;
-  asio::post(disk_, [&, storage, info, threads, self, save_path] {
-    // A resume file whose files are untouched since it was written is trusted; anything
-    // else means hashing what is on disk.
-    std::vector<bool> result;
-    ErrorInfo ignored;
-    auto resume = storage::load_resume(save_path, *info, ignored);
-    if (resume && storage::resume_matches_files(*resume, *info, *storage))
-      result = std::move(resume->pieces);
-    else
-      result = storage::check_existing(*info, *storage, threads);
-    asio::post(executor_, [&, result = std::move(result)]() mutable {
-      verified = std::move(result);
-      finished = true;
+  std::optional<std::invoke_result_t<Job&>> result;
+  asio::post(disk_, [&, self, job = std::move(job)]() mutable {
+    auto value = job();
+    asio::post(executor_, [&, value = std::move(value)]() mutable {
+      result = std::move(value);
       done.cancel();
     });
   });
-  while (!finished)
+  while (!result)
     (void)co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return std::move(*result);
+}
+
+asio::awaitable<void> TorrentImpl::check_existing_data() {
+  set_state(TorrentState::checking);
+  unsigned threads = std::max(1u, shared_.settings.disk_threads);
+  // A named job, never a temporary inside co_await (g++ 12 destroys those twice).
+  auto job = [storage = storage_, info = &params_.info, threads, save_path = params_.save_path] {
+    // A resume file whose files are untouched since it was written is trusted; anything
+    // else means hashing what is on disk.
+    ErrorInfo ignored;
+    auto resume = storage::load_resume(save_path, *info, ignored);
+    if (resume && storage::resume_matches_files(*resume, *info, *storage))
+      return std::move(resume->pieces);
+    return storage::check_existing(*info, *storage, threads);
+  };
+  auto verified = co_await on_disk(std::move(job));
   const Geometry& g = params_.info.geometry();
   for (PieceIndex p(0); p.value < g.num_pieces(); ++p) {
     if (!verified[static_cast<std::size_t>(p.value)]) continue;
@@ -185,7 +178,7 @@ void TorrentImpl::tick() {
 
 void TorrentImpl::add_peers(const std::vector<PeerEntry>& peers) {
   for (const auto& p : peers)
-    known_.try_emplace(format_peer(p));
+    known_.try_emplace(peer_address_text(p));
   connect_more();
 }
 
@@ -211,7 +204,7 @@ asio::awaitable<void> TorrentImpl::connect_to(std::string address) {
   auto self = shared_from_this();
   std::shared_ptr<PeerConnection> connection;
   try {
-    auto parts = split_address(address);
+    auto parts = split_peer_address(address);
     if (!parts)
       throw Error(peer::make_error_code(peer::errc::connection_closed), "bad peer address");
     asio::ip::tcp::resolver resolver(executor_);
@@ -517,26 +510,14 @@ void TorrentImpl::resume() {
 }
 
 asio::awaitable<ErrorInfo> TorrentImpl::remove_files() {
-  auto self = shared_from_this();
-  asio::steady_timer done(executor_, Clock::time_point::max());
-  ErrorInfo result;
-  bool finished = false;
   cache_.clear();
-  asio::post(disk_, [&, self, storage = storage_, lock = write_lock_] {
+  auto job = [storage = storage_, lock = write_lock_] {
     ErrorInfo error;
-    {
-      std::lock_guard guard(*lock);
-      (void)storage->remove_files(error);  // the error goes back below
-    }
-    asio::post(executor_, [&, error = std::move(error)]() mutable {
-      result = std::move(error);
-      finished = true;
-      done.cancel();
-    });
-  });
-  while (!finished)
-    (void)co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
-  co_return result;
+    std::lock_guard guard(*lock);
+    (void)storage->remove_files(error);  // the error goes back to the caller
+    return error;
+  };
+  co_return co_await on_disk(std::move(job));
 }
 
 TorrentStatus TorrentImpl::status() const {

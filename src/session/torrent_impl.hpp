@@ -23,6 +23,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -130,6 +131,8 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
 
   boost::asio::awaitable<void> main();
   boost::asio::awaitable<void> check_existing_data();
+  template <typename Job>
+  boost::asio::awaitable<std::invoke_result_t<Job&>> on_disk(Job&& job);
   boost::asio::awaitable<void> connect_to(std::string address);
   boost::asio::awaitable<void> serve_incoming(std::shared_ptr<PeerConnection> connection);
   void start_announcing();

@@ -10,7 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "session/ip_convert.hpp"
+#include "session/peer_address.hpp"
 #include "session/peer_connection.hpp"
 #include "session/torrent_impl.hpp"
 
@@ -27,10 +27,7 @@ void TorrentImpl::accept(asio::ip::tcp::socket socket, const peer::Handshake& th
   boost::system::error_code ec;
   auto remote = socket.remote_endpoint(ec);
   if (ec || !accepting()) return;  // the socket closes as it goes out of scope
-  std::string address =
-      remote.address().is_v6()
-          ? "[" + remote.address().to_string() + "]:" + std::to_string(remote.port())
-          : remote.address().to_string() + ":" + std::to_string(remote.port());
+  std::string address = peer_address_text(remote.address(), remote.port());
   auto connection =
       std::make_shared<PeerConnection>(*this, std::move(address), std::move(socket), theirs);
   connections_.insert(connection);

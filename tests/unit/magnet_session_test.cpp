@@ -82,9 +82,9 @@ TEST_CASE("a magnet whose peers never answer stays fetching and stops cleanly",
   AlbumFixture f;
   asio::io_context io;
   Session leecher(io, loopback_settings());
-  // A port nobody listens on (our own session's port + nothing: use a closed socket's).
-  Session gone(io, loopback_settings());
-  std::string dead = address_of(gone);
+  // A session without the torrent: it drops every connection for this info-hash.
+  Session other(io, loopback_settings());
+  std::string dead = address_of(other);
   AddMagnetParams params(magnet_of(*f.torrent, {dead}));
   params.save_path = f.root / "out";
   auto handle = leecher.add(std::move(params));
