@@ -39,6 +39,7 @@ constexpr std::size_t min_pipeline = 8, max_pipeline = 512;
 constexpr std::uint8_t our_ut_metadata = 1;
 constexpr std::uint8_t our_ut_pex = 2;
 constexpr auto first_pex_delay = 2s;  // let the other connections come up first
+constexpr auto pex_retry_interval = 5s;
 
 peer::Handshake our_handshake(const TorrentImpl& torrent) {
   peer::Handshake ours;
@@ -528,9 +529,11 @@ std::optional<peer::PexPeer> PeerConnection::pex_entry() const {
 
 void PeerConnection::maybe_send_pex(Clock::time_point now) {
   if (their_ut_pex_ == 0 || torrent_.info().is_private() || now < next_pex_) return;
-  next_pex_ = now + peer::PexTracker::pex_interval;
-  if (auto message = pex_.poll(torrent_.pex_peers(*this), now))
-    queue(peer::Extended{their_ut_pex_, peer::encode_pex(*message)});
+  // PexTracker keeps messages a minute apart; when it had nothing to say (no other peer
+  // yet, or no change), look again soon rather than a minute later.
+  auto message = pex_.poll(torrent_.pex_peers(*this), now);
+  next_pex_ = now + (message ? peer::PexTracker::pex_interval : pex_retry_interval);
+  if (message) queue(peer::Extended{their_ut_pex_, peer::encode_pex(*message)});
 }
 
 }  // namespace bitflow::session

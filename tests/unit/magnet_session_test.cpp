@@ -158,7 +158,9 @@ TEST_CASE("a leecher that knows one peer finds the others through peer exchange"
   auto slow = loopback_settings();
   slow.upload_rate_limit = 40'000;  // keeps the first leechers busy (and connected) a while
   Session seeder(io, slow);
-  seed(seeder, f);
+  auto seeding = seed(seeder, f);
+  // A torrent still checking its data turns connections away: let it finish first.
+  REQUIRE(run_until(io, [&] { return seeding.status().state == TorrentState::seeding; }));
   std::vector<std::unique_ptr<Session>> early;
   for (int i = 0; i < 2; ++i) {
     early.push_back(std::make_unique<Session>(io, loopback_settings()));
@@ -167,7 +169,7 @@ TEST_CASE("a leecher that knows one peer finds the others through peer exchange"
     params.peers = {address_of(seeder)};
     early.back()->add(std::move(params));
   }
-  bitflow::test::run_for(io, 500ms);
+  REQUIRE(run_until(io, [&] { return seeding.status().peers == 2; }));
   Session late(io, loopback_settings());
   AddTorrentParams params(*f.torrent);
   params.save_path = f.root / "late";
@@ -175,8 +177,12 @@ TEST_CASE("a leecher that knows one peer finds the others through peer exchange"
   auto handle = late.add(std::move(params));
   // Every leecher was given the seeder's address only: connections between leechers come
   // from peer exchange (the late one learns of the early ones, or they of it).
-  REQUIRE(run_until(
-      io, [&] { return handle.status().peers >= 3; }, 15s));
+  bool found = run_until(
+      io, [&] { return handle.status().peers >= 3; }, 15s);
+  auto status = handle.status();
+  INFO("late: " << to_string(status.state) << ", peers " << status.peers << ", known "
+                << status.peers_known << ", verified " << status.verified_bytes);
+  REQUIRE(found);
   stop_session(io, late);
   for (auto& s : early)
     stop_session(io, *s);
