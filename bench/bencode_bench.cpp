@@ -104,7 +104,11 @@ class TorrentGenerator {
   std::string title() {
     return std::string(pick(rng_, words)) + " " + std::string(pick(rng_, words));
   }
-  static std::string two_digits(int n) { return (n < 10 ? "0" : "") + std::to_string(n); }
+  static std::string two_digits(int n) {
+    std::string out = n < 10 ? "0" : "";
+    out += std::to_string(n);
+    return out;
+  }
 
   File photo() {
     int year = number(2012, 2024), month = number(1, 12), day = number(1, 28);

@@ -8,6 +8,7 @@
 #include "bitflow/create.hpp"
 #include "bitflow/error.hpp"
 #include "bitflow/metainfo.hpp"
+#include "bitflow/version.hpp"
 #include "commands.hpp"
 #include "progress_bar.hpp"
 #include "write_file.hpp"
@@ -47,7 +48,7 @@ int run_create(const std::vector<std::string>& argv) {
   if (auto size = args.value("piece-size")) options.piece_length = parse_size(*size);
   options.is_private = args.flag("private");
   if (auto comment = args.value("comment")) options.comment = *comment;
-  options.created_by = args.value("created-by").value_or("bitflow/" BITFLOW_VERSION);
+  options.created_by = args.value("created-by").value_or(bitflow::user_agent);
   if (!args.flag("no-date")) options.creation_date = static_cast<std::int64_t>(std::time(nullptr));
   if (auto threads = args.value("threads")) {
     auto n = parse_size(*threads);

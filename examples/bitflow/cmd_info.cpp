@@ -168,9 +168,14 @@ void print_magnet(const bitflow::Magnet& m) {
     std::printf("  %s\n", p.c_str());
   if (!m.select_only.empty()) {
     std::string so;
-    for (const auto& r : m.select_only)
-      so += (so.empty() ? "" : ",") + std::to_string(r.first) +
-            (r.last != r.first ? "-" + std::to_string(r.last) : "");
+    for (const auto& r : m.select_only) {
+      if (!so.empty()) so += ',';
+      so += std::to_string(r.first);
+      if (r.last != r.first) {
+        so += '-';
+        so += std::to_string(r.last);
+      }
+    }
     print_row("select only:", so);
   }
   std::printf("(metadata is fetched from peers when the download starts)\n");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "args.hpp"
+#include "bitflow/version.hpp"
 #include "commands.hpp"
 
 namespace {
@@ -61,7 +62,7 @@ int main(int argc, char** argv) {
     if (command == "download") return cli::run_download(args);
     if (command == "seed") return cli::run_seed(args);
     if (command == "version" || command == "--version") {
-      std::puts("bitflow " BITFLOW_VERSION);
+      std::printf("bitflow %s\n", bitflow::version_string);
       return 0;
     }
     throw cli::UsageError("unknown command '" + command + "' (try 'bitflow --help')");

@@ -11,8 +11,9 @@ namespace bitflow {
 struct PeerId {
   std::array<std::uint8_t, 20> bytes{};
 
-  /// "-bf0100-" followed by 12 random printable characters (Azureus style), so other
-  /// clients can tell what we are.
+  /// "-bf" + the major, minor and patch version (one base-36 digit each) + "0-" (version
+  /// 0.1.0 gives "-bf0100-"), then 12 random printable characters (Azureus style), so
+  /// other clients can tell what we are.
   static PeerId generate();
   [[nodiscard]] std::string_view view() const noexcept {
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};

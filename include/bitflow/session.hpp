@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "bitflow/error.hpp"
 #include "bitflow/magnet.hpp"
 #include "bitflow/metainfo.hpp"
 #include "bitflow/peer_id.hpp"
@@ -206,6 +207,10 @@ class Session {
   /// as add() does. Throws bitflow::Error if the magnet has no v1 info-hash or the torrent
   /// is already in the session.
   TorrentHandle add(AddMagnetParams params);
+  /// Non-throwing forms of both: an invalid handle (valid() == false) and `error` filled
+  /// in where the throwing forms would throw.
+  TorrentHandle add(AddTorrentParams params, ErrorInfo& error);
+  TorrentHandle add(AddMagnetParams params, ErrorInfo& error);
   /// Stops the torrent (as TorrentHandle::stop) and forgets it; with RemoveData::remove
   /// also deletes its files, side file and resume file (see Storage::remove_files). Throws
   /// bitflow::Error if deleting fails.

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bitflow/tracker.hpp"
+#include "bitflow/version.hpp"
 
 namespace bitflow::tracker {
 
@@ -33,7 +34,7 @@ struct ClientOptions {
   long max_redirects = 5;
   /// A libcurl proxy for HTTP trackers ("http://host:port", "socks5h://host:port").
   std::optional<std::string> proxy;
-  std::string user_agent = "bitflow/0.1";
+  std::string user_agent = bitflow::user_agent;
 };
 
 class TrackerClient {

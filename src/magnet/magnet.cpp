@@ -297,7 +297,10 @@ std::string Magnet::to_uri() const {
     for (const auto& r : select_only) {
       if (!so.empty()) so.push_back(',');
       so += std::to_string(r.first);
-      if (r.last != r.first) so += "-" + std::to_string(r.last);
+      if (r.last != r.first) {
+        so.push_back('-');
+        so += std::to_string(r.last);
+      }
     }
     add("so", so);
   }

@@ -60,9 +60,14 @@ namespace detail {
 
 std::string with_number(std::string_view element, int n) {
   std::size_t dot = element.rfind('.');
-  std::string suffix = "." + std::to_string(n);
-  if (dot == std::string_view::npos || dot == 0) return std::string(element) + suffix;
-  return std::string(element.substr(0, dot)) + suffix + std::string(element.substr(dot));
+  // Appended piece by piece: g++ 12 at -O3 misreads `"." + std::string&&` as an
+  // overlapping memcpy (-Wrestrict, GCC bug 105651).
+  bool has_extension = dot != std::string_view::npos && dot != 0;
+  std::string out(element.substr(0, has_extension ? dot : element.size()));
+  out += '.';
+  out += std::to_string(n);
+  if (has_extension) out += element.substr(dot);
+  return out;
 }
 
 std::string PathDeduplicator::claim(const std::vector<std::string>& elements) {

@@ -96,7 +96,9 @@ struct CurlReactor::Impl {
   explicit Impl(asio::io_context& context) : io(context), timer(context) {
     global_init();
     multi = curl_multi_init();
-    if (!multi) throw std::runtime_error("curl_multi_init failed");
+    if (!multi)
+      throw Error(std::make_error_code(std::errc::not_enough_memory),
+                  "libcurl: curl_multi_init failed");
     curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
     curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
     curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);

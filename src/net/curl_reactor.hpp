@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bitflow/error.hpp"
+#include "bitflow/version.hpp"
 
 namespace bitflow::net {
 
@@ -44,7 +45,7 @@ struct HttpRequest {
   long max_redirects = 5;
   std::size_t max_body = 4u << 20;
   std::string protocols = "http,https";  ///< allowed for the URL and every redirect
-  std::string user_agent = "bitflow/0.1";
+  std::string user_agent = bitflow::user_agent;
   std::optional<std::string> proxy;  ///< libcurl proxy syntax ("socks5h://host:port", ...)
   bool verify_tls = true;
 };

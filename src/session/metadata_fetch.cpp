@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 
 #include "bitflow/message_reader.hpp"
+#include "bitflow/version.hpp"
 #include "bitflow/with_timeout.hpp"
 #include "session/peer_address.hpp"
 
@@ -199,7 +200,7 @@ asio::awaitable<void> MetadataFetch::exchange(Link& link) {
   peer::ExtensionHandshake ext;
   ext.m = {{std::string(peer::ut_metadata_name), our_ut_metadata},
            {std::string(peer::ut_pex_name), our_ut_pex}};
-  ext.v = "bitflow";
+  ext.v = std::string("bitflow ") + version_string;
   ext.p = shared_.listen_port;
   peer::encode(peer::Extended{0, peer::encode_extension_handshake(ext)}, link.outbox);
   if (options.fast_extension) peer::encode(peer::HaveNone{}, link.outbox);

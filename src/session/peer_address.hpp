@@ -54,7 +54,11 @@ inline std::string peer_address_text(const peer::IpAddress& ip, std::uint16_t po
   if (ip.v6) {
     boost::asio::ip::address_v6::bytes_type b{};
     std::copy(ip.bytes.begin(), ip.bytes.end(), b.begin());
-    return "[" + boost::asio::ip::address_v6(b).to_string() + "]:" + std::to_string(port);
+    std::string out = "[";
+    out += boost::asio::ip::address_v6(b).to_string();
+    out += "]:";
+    out += std::to_string(port);
+    return out;
   }
   boost::asio::ip::address_v4::bytes_type b{};
   std::copy(ip.bytes.begin(), ip.bytes.begin() + 4, b.begin());

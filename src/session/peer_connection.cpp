@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "bitflow/version.hpp"
 #include "bitflow/with_timeout.hpp"
 #include "session/peer_address.hpp"
 #include "session/torrent_impl.hpp"
@@ -470,7 +471,7 @@ void PeerConnection::send_extension_handshake() {
   ours.m.emplace(peer::ut_metadata_name, our_ut_metadata);
   // BEP 27: a private torrent learns peers from its trackers only.
   if (!torrent_.info().is_private()) ours.m.emplace(peer::ut_pex_name, our_ut_pex);
-  ours.v = "bitflow";
+  ours.v = std::string("bitflow ") + version_string;
   ours.p = torrent_.listen_port();
   ours.reqq = static_cast<std::uint32_t>(max_queued_requests);
   ours.metadata_size = static_cast<std::int64_t>(torrent_.info().info_bytes().size());

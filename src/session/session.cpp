@@ -307,6 +307,31 @@ TorrentHandle Session::add(AddMagnetParams params) {
   return TorrentHandle(torrent);
 }
 
+namespace {
+
+// The non-throwing form of an add: what the throwing form would throw goes into `error`.
+template <typename Params>
+TorrentHandle add_reporting(Session& session, Params params, ErrorInfo& error) {
+  error.clear();
+  try {
+    return session.add(std::move(params));
+  } catch (const Error& e) {
+    error.code = e.code();
+    error.message = e.what();
+    return {};
+  }
+}
+
+}  // namespace
+
+TorrentHandle Session::add(AddTorrentParams params, ErrorInfo& error) {
+  return add_reporting(*this, std::move(params), error);
+}
+
+TorrentHandle Session::add(AddMagnetParams params, ErrorInfo& error) {
+  return add_reporting(*this, std::move(params), error);
+}
+
 asio::awaitable<void> Session::remove(TorrentHandle handle, RemoveData data) {
   auto torrent = handle.torrent_.lock();
   if (!torrent) co_return;

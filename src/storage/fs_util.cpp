@@ -85,7 +85,10 @@ util::Failure fail(ErrorInfo& error, errc code, std::string_view message) {
 }
 
 std::string quoted(const fs::path& rel) {
-  return "'" + rel.generic_string() + "'";
+  std::string out = "'";
+  out += rel.generic_string();
+  out += '\'';
+  return out;
 }
 
 std::optional<fs::path> resolve_under(const fs::path& root, std::string_view rel) {

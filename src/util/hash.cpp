@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "bitflow/error.hpp"
 #include "util/hex.hpp"
 
 namespace bitflow {
@@ -48,7 +49,7 @@ D evp_digest(const EVP_MD* md, std::string_view data) {
   unsigned int len = 0;
   if (EVP_Digest(data.data(), data.size(), out.bytes.data(), &len, md, nullptr) != 1 ||
       len != D::size())
-    throw std::runtime_error("OpenSSL digest failed");
+    throw Error(std::make_error_code(std::errc::not_enough_memory), "OpenSSL: digest failed");
   return out;
 }
 }  // namespace

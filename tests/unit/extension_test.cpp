@@ -54,10 +54,17 @@ auto pex_decoder = [](std::string_view p, ErrorInfo& e) { return decode_pex(p, e
 std::string handshake_with_extensions(int n) {
   std::string m;
   for (int i = 0; i < n; ++i) {
-    const std::string name = "x" + std::to_string(1000 + i);
-    m += std::to_string(name.size()) + ":" + name + "i1e";
+    std::string name = "x";
+    name += std::to_string(1000 + i);
+    m += std::to_string(name.size());
+    m += ':';
+    m += name;
+    m += "i1e";
   }
-  return "d1:md" + m + "ee";
+  std::string out = "d1:md";
+  out += m;
+  out += "ee";
+  return out;
 }
 
 PexPeer v4_peer(std::uint32_t n, std::uint16_t port = 6881, std::uint8_t flags = 0) {
