@@ -177,13 +177,14 @@ struct TorrentEvent {
     piece_verified,     ///< `piece` passed its hash check and is on disk
     hash_failed,        ///< `piece` failed its hash check and will be fetched again
     peer_banned,        ///< `peer` (and `detail`, as before) is the banned peer's address
+                        ///< (also a magnet's metadata liars)
     metadata_received,  ///< a magnet's info dictionary arrived and matched its info-hash
     /// A tracker answered an announce: `tracker` is its URL, `peers_received` the number
     /// of peers it gave, `interval` its re-announce interval, `detail` its warning if any.
     tracker_reply,
     /// An announce failed (no answer, refused, garbled): `tracker` is the URL, `detail`
-    /// says why. Both tracker kinds come from a torrent's own announces (a magnet link's
-    /// announces before its metadata arrived are logged only).
+    /// says why. A magnet link reports these while it fetches its metadata too (`state`
+    /// is then metadata).
     tracker_error,
     /// A peer finished the handshake with us for this torrent: `peer` is its
     /// "host:port" ("[v6]:port"); `incoming` says whether it connected to us.

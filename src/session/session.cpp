@@ -364,6 +364,10 @@ TorrentHandle Session::add(AddMagnetParams params) {
   torrent->fetch = std::make_shared<session::MetadataFetch>(
       impl_->io.get_executor(), impl_->trackers, impl_->shared, torrent->info_hash,
       params.use_trackers ? params.magnet.trackers : std::vector<std::string>{}, std::move(peers));
+  std::weak_ptr<Torrent> weak = torrent;
+  torrent->fetch->on_event([impl = impl_.get(), weak](TorrentEvent event) {
+    if (auto t = weak.lock()) impl->emit(std::move(event), t);
+  });
   impl_->torrents.push_back(torrent);
   TorrentEvent event;
   event.state = TorrentState::metadata;

@@ -17,6 +17,7 @@
 #include "bitflow/resume.hpp"
 #include "session/peer_address.hpp"
 #include "session/peer_connection.hpp"
+#include "session/tracker_event.hpp"
 
 namespace bitflow::session {
 
@@ -277,18 +278,7 @@ void TorrentImpl::connection_ended(const PeerConnection& connection, const std::
 }
 
 void TorrentImpl::tracker_result(const tracker::Announcer::Result& result) {
-  TorrentEvent event;
-  event.tracker = result.url;
-  if (result.reply) {
-    event.kind = TorrentEvent::Kind::tracker_reply;
-    event.peers_received = static_cast<int>(result.reply->peers.size());
-    event.interval = result.reply->interval;
-    event.detail = result.reply->warning.value_or("");
-  } else {
-    event.kind = TorrentEvent::Kind::tracker_error;
-    event.detail = result.error;
-  }
-  emit(std::move(event));
+  emit(tracker_event(result));
 }
 
 void TorrentImpl::peer_disconnected(PeerConnection& connection) {

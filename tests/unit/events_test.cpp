@@ -12,6 +12,7 @@
 #include "../support/test_http_server.hpp"
 #include "bitflow/bencode.hpp"
 #include "bitflow/create.hpp"
+#include "bitflow/magnet.hpp"
 #include "bitflow/session.hpp"
 
 using namespace bitflow;
@@ -191,6 +192,32 @@ TEST_CASE("tracker_reply and tracker_error carry the tracker, its peers and inte
   CHECK(replies[0].interval == 1800s);
   CHECK(errors[0].torrent == bad);
   CHECK(errors[0].tracker == trackers.url("/refuse"));
+  CHECK_THAT(errors[0].detail, Catch::Contains("torrent not registered"));
+  stop_session(io, session);
+}
+
+TEST_CASE("a magnet link reports its tracker's answers while it fetches the metadata", "[events]") {
+  AlbumFixture f;
+  asio::io_context io;
+  TestHttpServer trackers(io);
+  bencode::Value refusal;
+  refusal["failure reason"] = "torrent not registered";
+  trackers.on("/announce", HttpReply::ok(bencode::encode(refusal)));
+  Session session(io, loopback_settings());
+  std::vector<TorrentEvent> errors;
+  session.on_event([&](const TorrentEvent& e) {
+    if (e.kind == TorrentEvent::Kind::tracker_error) errors.push_back(e);
+  });
+  Magnet magnet;
+  magnet.info_hash = f.torrent->info_hash();
+  magnet.trackers = {trackers.url("/announce")};
+  AddMagnetParams params(magnet);
+  params.save_path = f.root / "out";
+  auto handle = session.add(std::move(params));
+  REQUIRE(run_until(io, [&] { return !errors.empty(); }));
+  CHECK(errors[0].torrent == handle);
+  CHECK(errors[0].state == TorrentState::metadata);
+  CHECK(errors[0].tracker == trackers.url("/announce"));
   CHECK_THAT(errors[0].detail, Catch::Contains("torrent not registered"));
   stop_session(io, session);
 }
