@@ -461,6 +461,12 @@ void TorrentImpl::finished_files_ready(ErrorInfo error) {
   // when it was added.
   if (announcer_ && downloaded_ > 0) announcer_->completed();
   seeding_since_ = Clock::now();
+  if (state_ == TorrentState::paused) {
+    // Paused while the last piece was written (a listener may pause on piece_verified):
+    // it stays paused, and resume() goes on seeding.
+    state_before_pause_ = TorrentState::seeding;
+    return;
+  }
   set_state(TorrentState::seeding);
   for (const auto& c : connections_)
     c->on_torrent_complete();  // not interested any more; seeds among them go

@@ -221,3 +221,31 @@ TEST_CASE("a magnet link reports its tracker's answers while it fetches the meta
   CHECK_THAT(errors[0].detail, Catch::Contains("torrent not registered"));
   stop_session(io, session);
 }
+
+TEST_CASE("a torrent paused by a listener on its last verified piece stays paused, then seeds",
+          "[events]") {
+  AlbumFixture f;
+  asio::io_context io;
+  Session seeder(io, loopback_settings());
+  add(seeder, *f.torrent, f.root / "src");
+  Session leecher(io, loopback_settings());
+  int verified = 0;
+  leecher.on_event([&](const TorrentEvent& e) {
+    if (e.kind == TorrentEvent::Kind::piece_verified && ++verified == f.torrent->num_pieces())
+      e.torrent.pause();
+  });
+  auto leech = add(leecher, *f.torrent, f.root / "out", {address_of(seeder)});
+  REQUIRE(run_until(
+      io, [&] { return verified == f.torrent->num_pieces(); }, 30s));
+  CHECK(leech.status().state == TorrentState::paused);
+  // Completing the download (empty files, resume data) happens on the disk pool after the
+  // last piece: it must not override the pause.
+  bitflow::test::run_for(io, 500ms);
+  CHECK(leech.status().state == TorrentState::paused);
+  CHECK(leech.status().verified_bytes == f.torrent->total_size());
+  leech.resume();
+  CHECK(leech.status().state == TorrentState::seeding);
+  CHECK(fs::is_regular_file(f.root / "out/album/b/empty"));
+  stop_session(io, leecher);
+  stop_session(io, seeder);
+}
