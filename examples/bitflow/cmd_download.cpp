@@ -20,6 +20,7 @@
 #include "bitflow/session.hpp"
 #include "bitflow/text.hpp"
 #include "commands.hpp"
+#include "status_line.hpp"
 #include "write_file.hpp"
 
 namespace cli {
@@ -86,7 +87,8 @@ void print_progress(const bitflow::TorrentStatus& s, bool terminal, bool final) 
     int filled = static_cast<int>(s.progress() * width);
     std::string bar(static_cast<std::size_t>(filled), '#');
     bar.append(static_cast<std::size_t>(width - filled), '-');
-    std::fprintf(stderr, "\r\033[K[%s] %s%s", bar.c_str(), line, final ? "\n" : "");
+    status_line::draw("[" + bar + "] " + line);  // log lines go above it
+    if (final) status_line::end();
   } else {
     std::fprintf(stderr, "%s\n", line);
   }
@@ -222,8 +224,9 @@ int run(AnyParams params, const Args& args, Goal goal) {
     if (e.kind != bitflow::TorrentEvent::Kind::metadata_received) return;
     const auto& info = e.torrent.info();
     if (!quiet)
-      std::fprintf(stderr, "metadata received: %s, %zu files, %s\n", info.name().c_str(),
-                   info.files().size(), bitflow::format_size(info.total_size()).c_str());
+      status_line::print_above("metadata received: " + info.name() + ", " +
+                               std::to_string(info.files().size()) + " files, " +
+                               bitflow::format_size(info.total_size()) + "\n");
     if (!save_torrent) return;
     try {
       write_file(*save_torrent, info.bytes());
@@ -256,6 +259,7 @@ int run(AnyParams params, const Args& args, Goal goal) {
                  });
   io.run();
   if (!save_error.empty() && outcome.exit_code == 0) outcome = {1, "--save-torrent: " + save_error};
+  status_line::end();  // a bar left showing (interrupted) ends before the last words
   if (outcome.exit_code != 0) std::fprintf(stderr, "bitflow: %s\n", outcome.message.c_str());
   return outcome.exit_code;
 }

@@ -1,5 +1,6 @@
 // bitflow — the command-line client. Dispatches to a subcommand; every failure ends as
-// one line on stderr and a non-zero exit status (2 for usage errors, 1 otherwise).
+// one line on stderr and a non-zero exit status (2 for usage errors, 1 otherwise). The
+// logging options (-v, --log-file) are taken out first: every command accepts them.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -8,6 +9,7 @@
 #include "args.hpp"
 #include "bitflow/version.hpp"
 #include "commands.hpp"
+#include "logging.hpp"
 
 namespace {
 
@@ -37,12 +39,23 @@ constexpr const char* usage_text =
     "  options of download and seed: [--port N] [--listen ADDR] [--upload-limit RATE]\n"
     "      [--download-limit RATE] (RATE in bytes/s: 500k, 2M) [--json] (the final\n"
     "      counters as one JSON line on stdout)\n"
-    "  version\n";
+    "  version\n"
+    "\n"
+    "options of every command:\n"
+    "  -v, --verbose     log more: -v info (trackers, states, bans), -vv debug (every\n"
+    "                    connection and why it ended), -vvv trace; default: warnings\n"
+    "  --log-file PATH   append the log to PATH instead of stderr (level info at least)\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    cli::setup_logging(args);  // -v/--verbose, --log-file: anywhere on the line
+  } catch (const cli::UsageError& e) {
+    std::fprintf(stderr, "bitflow: %s\n", e.what());
+    return 2;
+  }
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     std::fputs(usage_text, args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;

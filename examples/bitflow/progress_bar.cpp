@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "bitflow/text.hpp"
+#include "status_line.hpp"
 
 namespace cli {
 
@@ -48,9 +49,11 @@ void ProgressBar::draw(std::int64_t done, bool final) {
     int filled = static_cast<int>(fraction * width);
     std::string bar(static_cast<std::size_t>(filled), '#');
     bar.append(static_cast<std::size_t>(width - filled), '-');
-    std::fprintf(stderr, "\r\033[K%s [%s] %5.1f%%  %s%s", label_.c_str(), bar.c_str(),
-                 fraction * 100, speed.c_str(), eta.c_str());
-    if (final) std::fputc('\n', stderr);
+    char line[512];
+    std::snprintf(line, sizeof line, "%s [%s] %5.1f%%  %s%s", label_.c_str(), bar.c_str(),
+                  fraction * 100, speed.c_str(), eta.c_str());
+    status_line::draw(line);  // log lines go above it (see status_line.hpp)
+    if (final) status_line::end();
   } else {
     std::fprintf(stderr, "%s: %.1f%% of %s, %s%s\n", label_.c_str(), fraction * 100,
                  bitflow::format_size(total_).c_str(), speed.c_str(), eta.c_str());

@@ -31,9 +31,27 @@ struct FetchStatus {
 class Fetcher {
  public:
   using Callback = std::function<void(const FetchStatus&)>;
+
+  /// Where a fetcher's progress reports go. A fetcher owns it; work that may outlive the
+  /// fetcher (a timer, a coroutine) holds it through progress_sink()'s weak_ptr, so it
+  /// can never call into a fetcher that is gone. A callback may destroy the fetcher or
+  /// replace the callback while it runs.
+  class ProgressSink {
+   public:
+    void notify(const FetchStatus& status) const {
+      auto callback = callback_;  // keeps it alive even if it replaces itself
+      if (callback && *callback) (*callback)(status);
+    }
+
+   private:
+    friend class Fetcher;
+    std::shared_ptr<const Callback> callback_;
+  };
+
   virtual ~Fetcher() = default;
 
-  /// Begins the transfer (from what is already on disk, if anything).
+  /// Begins the transfer (from what is already on disk, if anything). Does not throw: a
+  /// transfer that cannot start ends in state failed, with status().error saying why.
   virtual void start() = 0;
   /// Stops transferring but keeps what was fetched; resume() continues from there.
   virtual void pause() = 0;
@@ -42,20 +60,27 @@ class Fetcher {
   virtual void cancel() = 0;
   [[nodiscard]] virtual FetchStatus status() const = 0;
   /// Called on every state change and about twice a second while running.
-  void on_progress(Callback callback) { callback_ = std::move(callback); }
-
- protected:
-  void notify(const FetchStatus& status) const {
-    if (callback_) callback_(status);
+  void on_progress(Callback callback) {
+    sink_->callback_ = std::make_shared<const Callback>(std::move(callback));
   }
 
+ protected:
+  void notify(const FetchStatus& status) const { sink_->notify(status); }
+  /// For work that outlives a call: expires when the fetcher is destroyed.
+  [[nodiscard]] std::weak_ptr<const ProgressSink> progress_sink() const { return sink_; }
+
  private:
-  Callback callback_;
+  std::shared_ptr<ProgressSink> sink_ = std::make_shared<ProgressSink>();
 };
 
-/// A torrent download through a Session. Pausing stops the torrent (its resume data is
-/// saved); resuming adds it again, which trusts the resume file and fetches only what is
-/// missing.
+/// A torrent download through a Session. pause() and resume() are the torrent's own
+/// (TorrentHandle::pause/resume: connections close, verified data stays, nothing is
+/// re-checked); cancel() removes the torrent from the session, keeping its data. A
+/// torrent that cannot be added (an unusable save path, already in the session) makes
+/// start() end in state failed with the reason in status().error.
+///
+/// Lifetime: the Session must outlive the fetcher and the work it started. Destroying the
+/// fetcher stops its reports at once; the torrent stays in the session.
 class TorrentFetcher final : public Fetcher {
  public:
   TorrentFetcher(boost::asio::io_context& io, Session& session, AddTorrentParams params);

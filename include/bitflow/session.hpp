@@ -177,15 +177,39 @@ struct TorrentEvent {
     state_changed,      ///< `state` is the new state (`detail` the error, for error)
     piece_verified,     ///< `piece` passed its hash check and is on disk
     hash_failed,        ///< `piece` failed its hash check and will be fetched again
-    peer_banned,        ///< `detail` is the peer's address
+    peer_banned,        ///< `peer` (and `detail`, as before) is the banned peer's address
+                        ///< (also a magnet's metadata liars)
     metadata_received,  ///< a magnet's info dictionary arrived and matched its info-hash
+    /// A tracker answered an announce: `tracker` is its URL, `peers_received` the number
+    /// of peers it gave, `interval` its re-announce interval, `detail` its warning if any.
+    tracker_reply,
+    /// An announce failed (no answer, refused, garbled): `tracker` is the URL, `detail`
+    /// says why. A magnet link reports these while it fetches its metadata too (`state`
+    /// is then metadata).
+    tracker_error,
+    /// A peer finished the handshake with us for this torrent: `peer` is its
+    /// "host:port" ("[v6]:port"); `incoming` says whether it connected to us.
+    peer_connected,
+    /// A peer that was reported by peer_connected is gone: `peer` and `incoming` as
+    /// there, `detail` the reason ("peer closed the connection", "banned", "paused", a
+    /// protocol error...). Every peer_connected is followed by exactly one of these,
+    /// unless the torrent is removed first (a removed torrent's events stop). Peers of a
+    /// magnet link's metadata phase are not reported (they are logged at debug level).
+    peer_disconnected,
   };
   Kind kind = Kind::state_changed;
   TorrentHandle torrent;
-  TorrentState state = TorrentState::checking;
+  TorrentState state = TorrentState::checking;  ///< the torrent's state when it happened
   std::int32_t piece = -1;
   std::string detail;
+  std::string peer;                  ///< peer_* kinds: the peer's address
+  std::string tracker;               ///< tracker_* kinds: the tracker's announce URL
+  bool incoming = false;             ///< peer_connected/peer_disconnected
+  int peers_received = 0;            ///< tracker_reply
+  std::chrono::seconds interval{0};  ///< tracker_reply
 };
+
+[[nodiscard]] const char* to_string(TorrentEvent::Kind kind) noexcept;
 
 /// Whether Session::remove() deletes the torrent's files too.
 enum class RemoveData { keep, remove };
@@ -219,11 +243,30 @@ class Session {
   /// The port incoming peers reach us on.
   [[nodiscard]] std::uint16_t listen_port() const noexcept;
 
-  /// Called on the network thread for every event of every torrent (listeners are called
-  /// in the order they were added).
-  void on_event(std::function<void(const TorrentEvent&)> listener);
+  /// Identifies a listener, for remove_listener(). Never 0.
+  using ListenerId = std::uint64_t;
+  /// Calls `listener` on the network thread for every event of every torrent, in the
+  /// order listeners were added. Returns its id for remove_listener().
+  ///
+  /// What a listener may do from inside the call (the engine is in a consistent state
+  /// whenever it emits an event, and delivery works on a snapshot of the listener list):
+  ///   - TorrentHandle::pause(), resume(), status(), info();
+  ///   - start Session::remove() or TorrentHandle::stop() (co_spawn them; they finish
+  ///     later, and the torrent's own events stop once it is removed);
+  ///   - Session::add() (the new torrent's first events are delivered at once, nested in
+  ///     this call);
+  ///   - on_event(), on_state_change(), remove_listener(): a listener added during a
+  ///     delivery first hears the next event; one removed during it is not called again,
+  ///     not even for the rest of the current event.
+  /// Events caused by these calls (paused, checking...) are delivered nested, before the
+  /// call returns. A listener must not destroy the Session. An exception escaping a
+  /// listener is logged (bitflow/log.hpp, level warn) and does not reach the engine.
+  ListenerId on_event(std::function<void(const TorrentEvent&)> listener);
   /// Shorthand: a listener for state changes only.
-  void on_state_change(std::function<void(TorrentHandle, TorrentState)> callback);
+  ListenerId on_state_change(std::function<void(TorrentHandle, TorrentState)> callback);
+  /// The listener is not called again (also when called from inside a listener). Unknown
+  /// ids are ignored.
+  void remove_listener(ListenerId id);
   /// Stops every torrent (see TorrentHandle::stop) and stops listening.
   boost::asio::awaitable<void> stop_all();
 

@@ -1,6 +1,8 @@
 // TorrentFetcher: the Fetcher interface over a Session torrent. It watches the torrent's
 // status on a timer (twice a second) and reports changes; pause/resume map to the torrent's
 // own pause/resume; cancel removes the torrent from the session (keeping its data).
+// The timer and the removal hold the shared Impl, never the fetcher: they report through
+// the fetcher's ProgressSink by weak_ptr, which expires with the fetcher.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -29,11 +31,12 @@ const char* to_string(FetchState s) noexcept {
 }
 
 struct TorrentFetcher::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::io_context& context, Session& s, AddTorrentParams p)
-      : session(s), params(std::move(p)), timer(context) {}
+  Impl(asio::io_context& context, Session& s, AddTorrentParams p,
+       std::weak_ptr<const ProgressSink> progress)
+      : session(s), params(std::move(p)), timer(context), sink(std::move(progress)) {}
 
   void report() {
-    if (owner) owner->notify(snapshot());
+    if (auto s = sink.lock()) s->notify(snapshot());
   }
 
   FetchStatus snapshot() const {
@@ -48,20 +51,41 @@ struct TorrentFetcher::Impl : std::enable_shared_from_this<Impl> {
     return out;
   }
 
-  // Follows the torrent until it is no longer running.
+  // Brings the fetch state up to date with the torrent's.
+  void follow() {
+    TorrentStatus t = torrent.status();
+    if (t.state == TorrentState::seeding || t.state == TorrentState::finished) {
+      state = FetchState::completed;
+    } else if (t.state == TorrentState::error) {
+      state = FetchState::failed;
+      error = t.error;
+    }
+  }
+
+  // Follows the torrent while it runs or is paused, reporting twice a second while it
+  // runs and on every change.
   void watch() {
     timer.expires_after(std::chrono::milliseconds(500));
     timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec || self->state != FetchState::running) return;
-      TorrentStatus t = self->torrent.status();
-      if (t.state == TorrentState::seeding || t.state == TorrentState::finished)
-        self->state = FetchState::completed;
-      if (t.state == TorrentState::error) {
-        self->state = FetchState::failed;
-        self->error = t.error;
-      }
-      self->report();
-      if (self->state == FetchState::running) self->watch();
+      if (ec || self->sink.expired()) return;  // cancelled, or the fetcher is gone
+      FetchState before = self->state;
+      if (before != FetchState::running && before != FetchState::paused) return;
+      self->follow();
+      if (self->state != FetchState::paused || before != self->state) self->report();
+      if (self->state == FetchState::running || self->state == FetchState::paused) self->watch();
+    });
+  }
+
+  // A torrent ignores pause() while it checks its data: a pause asked for then is applied
+  // as soon as it starts downloading (from inside the session's event delivery, which
+  // Session::on_event allows).
+  void listen() {
+    listener = session.on_event([weak = weak_from_this()](const TorrentEvent& e) {
+      auto self = weak.lock();
+      if (!self || e.kind != TorrentEvent::Kind::state_changed || !(e.torrent == self->torrent))
+        return;
+      if (self->state == FetchState::paused && e.state == TorrentState::downloading)
+        self->torrent.pause();
     });
   }
 
@@ -79,22 +103,30 @@ struct TorrentFetcher::Impl : std::enable_shared_from_this<Impl> {
   FetchState state = FetchState::idle;
   std::string error;
   asio::steady_timer timer;
-  TorrentFetcher* owner = nullptr;  // cleared when the fetcher goes away
+  std::weak_ptr<const ProgressSink> sink;  // expires with the fetcher
+  Session::ListenerId listener = 0;
 };
 
 TorrentFetcher::TorrentFetcher(asio::io_context& io, Session& session, AddTorrentParams params)
-    : impl_(std::make_shared<Impl>(io, session, std::move(params))) {
-  impl_->owner = this;
-}
+    : impl_(std::make_shared<Impl>(io, session, std::move(params), progress_sink())) {}
 
 TorrentFetcher::~TorrentFetcher() {
-  impl_->owner = nullptr;
-  impl_->timer.cancel();
+  impl_->timer.cancel();  // the watch loop ends; a pending removal reports to nobody
+  if (impl_->listener != 0) impl_->session.remove_listener(impl_->listener);
 }
 
 void TorrentFetcher::start() {
   if (impl_->state != FetchState::idle) return;
-  impl_->torrent = impl_->session.add(impl_->params);
+  impl_->listen();
+  try {
+    impl_->torrent = impl_->session.add(impl_->params);
+  } catch (const std::exception& e) {
+    // An unusable save path, a torrent already in the session: the fetch has failed.
+    impl_->state = FetchState::failed;
+    impl_->error = e.what();
+    impl_->report();
+    return;
+  }
   impl_->state = FetchState::running;
   impl_->report();
   impl_->watch();
@@ -102,18 +134,16 @@ void TorrentFetcher::start() {
 
 void TorrentFetcher::pause() {
   if (impl_->state != FetchState::running) return;
-  impl_->torrent.pause();
   impl_->state = FetchState::paused;
+  impl_->torrent.pause();  // while checking: applied once it downloads (see listen())
   impl_->report();
 }
 
 void TorrentFetcher::resume() {
   if (impl_->state != FetchState::paused) return;
-  impl_->torrent.resume();
   impl_->state = FetchState::running;
+  impl_->torrent.resume();
   impl_->report();
-  impl_->timer.cancel();
-  impl_->watch();
 }
 
 void TorrentFetcher::cancel() {

@@ -10,10 +10,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "bitflow/log.hpp"
 #include "bitflow/message_reader.hpp"
 #include "bitflow/version.hpp"
 #include "bitflow/with_timeout.hpp"
 #include "session/peer_address.hpp"
+#include "session/tracker_event.hpp"
 
 namespace bitflow::session {
 
@@ -55,6 +57,7 @@ MetadataFetch::MetadataFetch(asio::any_io_executor executor, tracker::TrackerCli
       info_hash_(info_hash),
       tracker_urls_(std::move(tracker_urls)),
       assembler_(info_hash),
+      log_tag_("magnet [" + info_hash.hex().substr(0, 8) + "]"),
       wake_(executor_),
       run_done_(executor_, Clock::time_point::max()) {
   for (auto& p : peers)
@@ -82,7 +85,8 @@ asio::awaitable<std::optional<std::string>> MetadataFetch::run() {
           for (const auto& e : peers)
             add_peer(peer_address_text(e));
           connect_more();
-        });
+        },
+        [this](const tracker::Announcer::Result& result) { emit(tracker_event(result)); });
     asio::co_spawn(executor_, announcer_->run(), asio::detached);
   }
   while (!metadata_ && !stopping_) {
@@ -156,8 +160,9 @@ asio::awaitable<void> MetadataFetch::talk(std::string address) {
     if (!connected || std::get<0>(*connected)) throw std::runtime_error("connect failed");
     co_await exchange(link);
     useful = true;
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
     // Unreachable, not BitTorrent, or broke the protocol: the others carry on.
+    logger()->debug("{}: {}: {}", log_tag_, address, e.what());
   }
   assembler_.peer_gone(link.key);
   link_address_.erase(link.key.id);
@@ -254,7 +259,16 @@ void MetadataFetch::on_extended(Link& link, std::uint8_t id, std::string_view pa
           auto it = link_address_.find(suspect.id);
           if (it == link_address_.end()) continue;
           auto& peer = known_[it->second];
-          if (!peer.banned) ++banned_;
+          if (!peer.banned) {
+            ++banned_;
+            logger()->info("{}: banned {}: sent part of metadata that failed the info-hash check",
+                           log_tag_, it->second);
+            TorrentEvent event;
+            event.kind = TorrentEvent::Kind::peer_banned;
+            event.peer = it->second;
+            event.detail = it->second;
+            emit(std::move(event));
+          }
           peer.banned = true;
           if (auto s = sockets_.find(it->second); s != sockets_.end()) {
             boost::system::error_code ignored;
@@ -309,6 +323,12 @@ void MetadataFetch::finish(std::string metadata) {
     socket->close(ignored);
   }
   wake_.cancel();
+}
+
+void MetadataFetch::emit(TorrentEvent event) {
+  if (!event_callback_) return;
+  event.state = TorrentState::metadata;
+  event_callback_(std::move(event));
 }
 
 }  // namespace bitflow::session

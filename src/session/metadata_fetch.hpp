@@ -14,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +35,11 @@ class MetadataFetch : public std::enable_shared_from_this<MetadataFetch> {
                 SessionShared& shared, Sha1Hash info_hash, std::vector<std::string> tracker_urls,
                 std::vector<std::string> peers);
 
+  /// Receives tracker_reply, tracker_error and peer_banned events (the Session fills in
+  /// the handle). Set it before run().
+  void on_event(std::function<void(TorrentEvent)> callback) {
+    event_callback_ = std::move(callback);
+  }
   /// Fetches until the verified info dictionary is here (returned) or stop() (nullopt).
   boost::asio::awaitable<std::optional<std::string>> run();
   /// Ends run() and every connection; sends "stopped" to the trackers.
@@ -68,6 +74,7 @@ class MetadataFetch : public std::enable_shared_from_this<MetadataFetch> {
   void add_peer(std::string address);
   void connect_more();
   void finish(std::string metadata);
+  void emit(TorrentEvent event);
 
   boost::asio::any_io_executor executor_;
   tracker::TrackerClient& trackers_;
@@ -84,6 +91,8 @@ class MetadataFetch : public std::enable_shared_from_this<MetadataFetch> {
   bool stopping_ = false;
   bool running_ = false;
   int banned_ = 0;
+  std::string log_tag_;  // "magnet [info-hash prefix]"
+  std::function<void(TorrentEvent)> event_callback_;
   boost::asio::steady_timer wake_;      // cancelled when done or stopping
   boost::asio::steady_timer run_done_;  // cancelled when run() returns
 };

@@ -84,9 +84,10 @@ PeerConnection::PeerConnection(TorrentImpl& torrent, std::string address, tcp::s
       incoming_(true),
       theirs_(theirs) {}
 
-void PeerConnection::close() {
+void PeerConnection::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
+  close_reason_ = reason;
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
@@ -101,7 +102,7 @@ asio::awaitable<void> PeerConnection::run() {
     ~Cleanup() {
       if (self->registered_) self->torrent_.peer_disconnected(*self);
       self->registered_ = false;
-      self->close();
+      self->close("");  // no reason of ours: the error (or the peer) ended it
     }
   } cleanup{shared_from_this()};
   if (incoming_)
@@ -309,7 +310,7 @@ void PeerConnection::on_torrent_complete() {
 void PeerConnection::check_both_seeds() {
   if (registered_ && torrent_.complete() && torrent_.picker().peer_is_seed(key_)) {
     both_seeds_ = true;
-    close();
+    close("both seeds: nothing to trade");
   }
 }
 
@@ -344,7 +345,7 @@ asio::awaitable<void> PeerConnection::watchdog() {
 void PeerConnection::queue(const peer::Message& message) {
   if (closed_) return;
   if (outbox_.size() > max_outbox) {  // the peer does not read: give up on it
-    close();
+    close("the peer does not read (outbox over 1 MiB)");
     return;
   }
   peer::encode(message, outbox_);

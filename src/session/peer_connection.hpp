@@ -45,8 +45,11 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   /// Connects and talks to the peer until it fails or close() is called. Throws
   /// bitflow::Error or boost::system::system_error with the reason the connection ended.
   boost::asio::awaitable<void> run();
-  /// Ends the connection soon (the coroutines see their socket closed).
-  void close();
+  /// Ends the connection soon (the coroutines see their socket closed). The first reason
+  /// given is kept: close_reason() reports why we closed it.
+  void close(std::string_view reason = "closed by us");
+  /// Why we closed the connection ("" while open, or when the peer or an error ended it).
+  [[nodiscard]] const std::string& close_reason() const noexcept { return close_reason_; }
 
   /// Queue messages (they go out with the next write).
   void send_have(PieceIndex piece);
@@ -126,6 +129,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   bool registered_ = false;
   bool handshake_done_ = false;
   bool closed_ = false;
+  std::string close_reason_;
   bool peer_choking_ = true;
   bool am_interested_ = false;
   bool fast_ = false;

@@ -15,6 +15,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "bitflow/log.hpp"
 #include "bitflow/with_timeout.hpp"
 #include "session/metadata_fetch.hpp"
 #include "session/session_shared.hpp"
@@ -82,6 +83,31 @@ const char* to_string(TorrentState s) noexcept {
       return "stopped";
     case TorrentState::error:
       return "error";
+  }
+  return "unknown";
+}
+
+const char* to_string(TorrentEvent::Kind kind) noexcept {
+  using Kind = TorrentEvent::Kind;
+  switch (kind) {
+    case Kind::state_changed:
+      return "state_changed";
+    case Kind::piece_verified:
+      return "piece_verified";
+    case Kind::hash_failed:
+      return "hash_failed";
+    case Kind::peer_banned:
+      return "peer_banned";
+    case Kind::metadata_received:
+      return "metadata_received";
+    case Kind::tracker_reply:
+      return "tracker_reply";
+    case Kind::tracker_error:
+      return "tracker_error";
+    case Kind::peer_connected:
+      return "peer_connected";
+    case Kind::peer_disconnected:
+      return "peer_disconnected";
   }
   return "unknown";
 }
@@ -164,11 +190,15 @@ struct Session::Impl {
   void check_not_added(const Sha1Hash& hash) const;
   void start_torrent(const std::shared_ptr<Torrent>& torrent, AddTorrentParams params,
                      bool from_magnet = false);
-  void emit(TorrentEvent event, const std::shared_ptr<Torrent>& torrent) {
-    event.torrent = TorrentHandle(torrent);
-    for (const auto& listener : listeners)
-      listener(event);
-  }
+  void emit(TorrentEvent event, const std::shared_ptr<Torrent>& torrent);
+
+  // A listener stays alive while a delivery that started before its removal holds it;
+  // `removed` stops that delivery from calling it.
+  struct Listener {
+    ListenerId id = 0;
+    std::function<void(const TorrentEvent&)> call;
+    bool removed = false;
+  };
 
   asio::io_context& io;
   session::SessionShared shared;
@@ -176,9 +206,25 @@ struct Session::Impl {
   tracker::TrackerClient trackers;
   tcp::acceptor acceptor;
   std::vector<std::shared_ptr<Torrent>> torrents;
-  std::vector<std::function<void(const TorrentEvent&)>> listeners;
+  std::vector<std::shared_ptr<Listener>> listeners;
+  ListenerId next_listener_id = 0;
   std::shared_ptr<int> life = std::make_shared<int>(0);
 };
+
+// Delivers to a snapshot of the listeners, so a listener may add or remove listeners (or
+// torrents, which emit events of their own, nested) while it runs.
+void Session::Impl::emit(TorrentEvent event, const std::shared_ptr<Torrent>& torrent) {
+  event.torrent = TorrentHandle(torrent);
+  auto snapshot = listeners;
+  for (const auto& listener : snapshot) {
+    if (listener->removed) continue;
+    try {
+      listener->call(event);
+    } catch (const std::exception& e) {
+      logger()->warn("an event listener threw on {}: {}", to_string(event.kind), e.what());
+    }
+  }
+}
 
 // Both coroutines may resume after the Session is gone (a completion already queued):
 // they check `alive` before touching it again.
@@ -215,6 +261,20 @@ asio::awaitable<void> Session::Impl::route(tcp::socket socket) {
     }
 }
 
+namespace {
+// A save path must be a folder, or not exist yet (it is created with the first file).
+// Anything else would only fail at the first write, long after add() returned.
+void check_save_path(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw Error(ec, "save path '" + path.string() + "' is unusable: " + ec.message());
+  if (std::filesystem::exists(status) && !std::filesystem::is_directory(status))
+    throw Error(std::make_error_code(std::errc::not_a_directory),
+                "save path '" + path.string() + "' is not a folder");
+}
+}  // namespace
+
 void Session::Impl::check_not_added(const Sha1Hash& hash) const {
   for (const auto& t : torrents)
     if (t->info_hash == hash)
@@ -233,6 +293,8 @@ void Session::Impl::start_torrent(const std::shared_ptr<Torrent>& torrent, AddTo
   });
   torrent->fetch.reset();
   if (from_magnet) {
+    logger()->info("{} [{}]: metadata received", torrent->impl->info().name(),
+                   torrent->info_hash.hex().substr(0, 8));
     TorrentEvent event;
     event.kind = TorrentEvent::Kind::metadata_received;
     event.state = TorrentState::metadata;
@@ -252,6 +314,7 @@ asio::awaitable<void> Session::Impl::fetch_then_start(std::shared_ptr<Torrent> t
   if (!info) {
     // The hash matched, so the peers told the truth: the torrent itself is unusable here.
     torrent->error = "the fetched metadata is unusable: " + error.message;
+    logger()->error("magnet [{}]: {}", torrent->info_hash.hex().substr(0, 8), torrent->error);
     TorrentEvent event;
     event.state = TorrentState::error;
     event.detail = torrent->error;
@@ -281,6 +344,7 @@ Session::~Session() {
 
 TorrentHandle Session::add(AddTorrentParams params) {
   impl_->check_not_added(params.info.info_hash());
+  check_save_path(params.save_path);
   auto torrent = std::make_shared<Torrent>(params.info.info_hash());
   impl_->torrents.push_back(torrent);
   impl_->start_torrent(torrent, std::move(params));
@@ -293,12 +357,17 @@ TorrentHandle Session::add(AddMagnetParams params) {
                 "magnet link without a v1 info-hash (urn:btih): v2-only magnets are not "
                 "supported yet");
   impl_->check_not_added(*params.magnet.info_hash);
+  check_save_path(params.save_path);
   auto torrent = std::make_shared<Torrent>(*params.magnet.info_hash);
   std::vector<std::string> peers = params.magnet.peers;
   peers.insert(peers.end(), params.peers.begin(), params.peers.end());
   torrent->fetch = std::make_shared<session::MetadataFetch>(
       impl_->io.get_executor(), impl_->trackers, impl_->shared, torrent->info_hash,
       params.use_trackers ? params.magnet.trackers : std::vector<std::string>{}, std::move(peers));
+  std::weak_ptr<Torrent> weak = torrent;
+  torrent->fetch->on_event([impl = impl_.get(), weak](TorrentEvent event) {
+    if (auto t = weak.lock()) impl->emit(std::move(event), t);
+  });
   impl_->torrents.push_back(torrent);
   TorrentEvent event;
   event.state = TorrentState::metadata;
@@ -354,20 +423,35 @@ std::uint16_t Session::listen_port() const noexcept {
   return impl_->shared.listen_port;
 }
 
-void Session::on_event(std::function<void(const TorrentEvent&)> listener) {
-  impl_->listeners.push_back(std::move(listener));
+Session::ListenerId Session::on_event(std::function<void(const TorrentEvent&)> listener) {
+  auto entry = std::make_shared<Impl::Listener>();
+  entry->id = ++impl_->next_listener_id;
+  entry->call = std::move(listener);
+  impl_->listeners.push_back(entry);
+  return entry->id;
 }
 
-void Session::on_state_change(std::function<void(TorrentHandle, TorrentState)> callback) {
-  on_event([callback = std::move(callback)](const TorrentEvent& event) {
+Session::ListenerId Session::on_state_change(
+    std::function<void(TorrentHandle, TorrentState)> callback) {
+  return on_event([callback = std::move(callback)](const TorrentEvent& event) {
     if (event.kind == TorrentEvent::Kind::state_changed) callback(event.torrent, event.state);
+  });
+}
+
+void Session::remove_listener(ListenerId id) {
+  std::erase_if(impl_->listeners, [id](const std::shared_ptr<Impl::Listener>& l) {
+    if (l->id != id) return false;
+    l->removed = true;  // a delivery in progress holds it: skip it there too
+    return true;
   });
 }
 
 asio::awaitable<void> Session::stop_all() {
   boost::system::error_code ignored;
   impl_->acceptor.close(ignored);
-  for (auto& t : impl_->torrents)
+  // A copy: a listener may add or remove torrents while we wait.
+  auto torrents = impl_->torrents;
+  for (auto& t : torrents)
     co_await t->stop();
 }
 

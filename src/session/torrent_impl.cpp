@@ -13,9 +13,11 @@
 #include <cstring>
 
 #include "bitflow/hash.hpp"
+#include "bitflow/log.hpp"
 #include "bitflow/resume.hpp"
 #include "session/peer_address.hpp"
 #include "session/peer_connection.hpp"
+#include "session/tracker_event.hpp"
 
 namespace bitflow::session {
 
@@ -36,6 +38,7 @@ TorrentImpl::TorrentImpl(asio::any_io_executor executor, asio::thread_pool& disk
                          AddTorrentParams params)
     : executor_(std::move(executor)),
       disk_(disk),
+      log_tag_(params.info.name() + " [" + params.info.info_hash().hex().substr(0, 8) + "]"),
       shared_(shared),
       params_(std::move(params)),
       blocks_(params_.info.geometry()),
@@ -106,7 +109,8 @@ void TorrentImpl::start_announcing() {
       [this] {
         return tracker::Announcer::Totals{uploaded_, downloaded_, wanted_bytes_ - verified_bytes_};
       },
-      [this](const std::vector<PeerEntry>& peers) { add_peers(peers); });
+      [this](const std::vector<PeerEntry>& peers) { add_peers(peers); },
+      [this](const tracker::Announcer::Result& result) { tracker_result(result); });
   asio::co_spawn(executor_, announcer_->run(), asio::detached);
 }
 
@@ -203,6 +207,7 @@ void TorrentImpl::connect_more() {
 asio::awaitable<void> TorrentImpl::connect_to(std::string address) {
   auto self = shared_from_this();
   std::shared_ptr<PeerConnection> connection;
+  std::string reason;
   try {
     auto parts = split_peer_address(address);
     if (!parts)
@@ -214,9 +219,11 @@ asio::awaitable<void> TorrentImpl::connect_to(std::string address) {
     connections_.insert(connection);
     ++shared_.connections;
     co_await connection->run();
-  } catch (const std::exception&) {
+    reason = end_reason(connection.get(), nullptr);
+  } catch (const std::exception& e) {
     // Why a connection ended changes nothing below: the peer is retried later either way
-    // (banned peers are not).
+    // (banned peers are not). It is reported, though.
+    reason = end_reason(connection.get(), &e);
   }
   bool talked = connection && connection->handshake_done();
   if (connection && connections_.erase(connection) > 0) {
@@ -229,12 +236,49 @@ asio::awaitable<void> TorrentImpl::connect_to(std::string address) {
   // A peer we talked to gets a quick retry; one we could not reach backs off.
   peer.failures = talked ? 0 : peer.failures + 1;
   peer.next_try = Clock::now() + (talked ? 5s : std::chrono::seconds(5 * peer.failures));
+  if (talked)  // last: a listener may pause or remove the torrent
+    connection_ended(*connection, reason);
+  else
+    logger()->debug("{}: cannot connect to {}: {}", log_tag_, address, reason);
 }
 
 piece::PeerKey TorrentImpl::peer_connected(PeerConnection& connection) {
   auto key = picker_.add_peer();
   by_key_[key.slot] = &connection;
+  logger()->debug("{}: connected to {} ({})", log_tag_, connection.address(),
+                  connection.incoming() ? "incoming" : "outgoing");
+  TorrentEvent event;
+  event.kind = TorrentEvent::Kind::peer_connected;
+  event.peer = connection.address();
+  event.incoming = connection.incoming();
+  emit(std::move(event));
   return key;
+}
+
+// Why a connection ended, in words for the log and peer_disconnected: what we closed it
+// for, else what went wrong.
+std::string TorrentImpl::end_reason(const PeerConnection* connection, const std::exception* error) {
+  if (connection && !connection->close_reason().empty()) return connection->close_reason();
+  if (const auto* system = dynamic_cast<const boost::system::system_error*>(error)) {
+    if (system->code() == asio::error::eof) return "peer closed the connection";
+    return system->code().message();
+  }
+  return error ? error->what() : "closed";
+}
+
+// A connection that had finished its handshake is over (run() has returned).
+void TorrentImpl::connection_ended(const PeerConnection& connection, const std::string& reason) {
+  logger()->debug("{}: {} disconnected: {}", log_tag_, connection.address(), reason);
+  TorrentEvent event;
+  event.kind = TorrentEvent::Kind::peer_disconnected;
+  event.peer = connection.address();
+  event.incoming = connection.incoming();
+  event.detail = reason;
+  emit(std::move(event));
+}
+
+void TorrentImpl::tracker_result(const tracker::Announcer::Result& result) {
+  emit(tracker_event(result));
 }
 
 void TorrentImpl::peer_disconnected(PeerConnection& connection) {
@@ -313,21 +357,28 @@ void TorrentImpl::piece_done(PieceIndex piece, Assembly assembly, bool hash_ok,
     for (const auto& c : connections_)
       c->fill_pipeline();
   if (write_error) {
+    logger()->error("{}: cannot write piece {}: {}", log_tag_, piece.value, write_error.message);
     set_state(TorrentState::error, write_error.message);
     return;
   }
   if (!hash_ok) {
     ++hash_failures_;
+    std::set<std::string> senders(assembly.sender.begin(), assembly.sender.end());
+    if (auto log = logger(); log->should_log(spdlog::level::info))
+      log->info("{}: piece {} failed its hash check (sent by {})", log_tag_, piece.value,
+                fmt::join(senders, ", "));
     emit(TorrentEvent::Kind::hash_failed, piece.value);
     wasted_ += static_cast<std::int64_t>(assembly.data.size());
     picker_.piece_hash_failed(piece);
-    std::set<std::string> senders(assembly.sender.begin(), assembly.sender.end());
     if (senders.size() == 1) {
-      ban(*senders.begin());  // it alone sent a piece that failed its hash check
+      // It alone sent a piece that failed its hash check.
+      ban(*senders.begin(),
+          "sole sender of piece " + std::to_string(piece.value) + ", which failed its hash check");
     } else {
       for (const auto& s : senders)
         if (++hash_failures_by_peer_[s] >= hash_failures_before_ban)
-          ban(s);  // took part in too many pieces that failed their hash check
+          ban(s, "took part in " + std::to_string(hash_failures_by_peer_[s]) +
+                     " pieces that failed their hash check");
     }
     if (failed_.size() < max_failed_pieces_kept)
       failed_[piece.value] = FailedPiece{std::move(assembly.data), std::move(assembly.sender)};
@@ -358,19 +409,26 @@ void TorrentImpl::blame(PieceIndex piece, const Assembly& good) {
     auto offset = static_cast<std::size_t>(blocks_.block_offset(block.index));
     auto length = static_cast<std::size_t>(blocks_.block_length(block));
     if (std::memcmp(bad.data.data() + offset, good.data.data() + offset, length) != 0)
-      ban(bad.sender[b]);  // sent a block that did not match the verified piece
+      ban(bad.sender[b], "sent block " + std::to_string(b) + " of piece " +
+                             std::to_string(piece.value) +
+                             ", which differs from the verified copy");
   }
   failed_.erase(it);
 }
 
-void TorrentImpl::ban(const std::string& address) {
+void TorrentImpl::ban(const std::string& address, std::string_view evidence) {
   auto& peer = known_[address];
   if (peer.banned) return;
   peer.banned = true;
   ++banned_;
-  emit(TorrentEvent::Kind::peer_banned, -1, address);
+  logger()->info("{}: banned {}: {}", log_tag_, address, evidence);
+  TorrentEvent event;
+  event.kind = TorrentEvent::Kind::peer_banned;
+  event.peer = address;
+  event.detail = address;
+  emit(std::move(event));
   for (const auto& c : connections_)
-    if (c->address() == address) c->close();
+    if (c->address() == address) c->close("banned");
 }
 
 void TorrentImpl::on_finished() {
@@ -403,6 +461,12 @@ void TorrentImpl::finished_files_ready(ErrorInfo error) {
   // when it was added.
   if (announcer_ && downloaded_ > 0) announcer_->completed();
   seeding_since_ = Clock::now();
+  if (state_ == TorrentState::paused) {
+    // Paused while the last piece was written (a listener may pause on piece_verified):
+    // it stays paused, and resume() goes on seeding.
+    state_before_pause_ = TorrentState::seeding;
+    return;
+  }
   set_state(TorrentState::seeding);
   for (const auto& c : connections_)
     c->on_torrent_complete();  // not interested any more; seeds among them go
@@ -412,7 +476,7 @@ void TorrentImpl::finished_files_ready(ErrorInfo error) {
 void TorrentImpl::stop_seeding() {
   set_state(TorrentState::finished);
   for (const auto& c : connections_)
-    c->close();
+    c->close("seeding finished");
   ticker_.cancel();
   // Done: the trackers hear "stopped" now (stop() later does not say it twice).
   if (announcer_ && !announcer_stopping_) {
@@ -449,23 +513,31 @@ void TorrentImpl::save_resume() {
 
 void TorrentImpl::set_state(TorrentState state, std::string error) {
   if (state_ == state && error.empty()) return;
+  if (state == TorrentState::error)
+    logger()->error("{}: stopped by an error: {}", log_tag_, error);
+  else
+    logger()->info("{}: {} -> {}", log_tag_, to_string(state_), to_string(state));
   state_ = state;
   if (!error.empty()) error_ = error;
   emit(TorrentEvent::Kind::state_changed, -1, std::move(error));
   if (state == TorrentState::error) {
     for (const auto& c : connections_)
-      c->close();
+      c->close("the torrent stopped by an error");
     ticker_.cancel();
   }
 }
 
 void TorrentImpl::emit(TorrentEvent::Kind kind, std::int32_t piece, std::string detail) {
-  if (!event_callback_) return;
   TorrentEvent event;
   event.kind = kind;
-  event.state = state_;
   event.piece = piece;
   event.detail = std::move(detail);
+  emit(std::move(event));
+}
+
+void TorrentImpl::emit(TorrentEvent event) {
+  if (!event_callback_) return;
+  event.state = state_;
   event_callback_(std::move(event));
 }
 
@@ -474,7 +546,7 @@ asio::awaitable<void> TorrentImpl::stop() {
   stopping_ = true;
   ticker_.cancel();
   for (const auto& c : connections_)
-    c->close();
+    c->close("the torrent is stopping");
   while (disk_jobs_ > 0)
     (void)co_await disk_idle_.async_wait(asio::as_tuple(asio::use_awaitable));
   save_resume();
@@ -498,7 +570,7 @@ void TorrentImpl::pause() {
   state_before_pause_ = state_;
   set_state(TorrentState::paused);
   for (const auto& c : connections_)
-    c->close();
+    c->close("paused");
 }
 
 void TorrentImpl::resume() {

@@ -141,9 +141,13 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   void verify_and_write(PieceIndex piece, Assembly assembly);
   void piece_done(PieceIndex piece, Assembly assembly, bool hash_ok, ErrorInfo write_error);
   void blame(PieceIndex piece, const Assembly& good);
-  void ban(const std::string& address);
+  void ban(const std::string& address, std::string_view evidence = {});
   void set_state(TorrentState state, std::string error = {});
   void emit(TorrentEvent::Kind kind, std::int32_t piece = -1, std::string detail = {});
+  void emit(TorrentEvent event);
+  void connection_ended(const PeerConnection& connection, const std::string& reason);
+  static std::string end_reason(const PeerConnection* connection, const std::exception* error);
+  void tracker_result(const tracker::Announcer::Result& result);
   void save_resume();
   void on_finished();
   void finished_files_ready(ErrorInfo error);
@@ -157,6 +161,7 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
 
   boost::asio::any_io_executor executor_;
   boost::asio::thread_pool& disk_;
+  std::string log_tag_;  // "name [info-hash prefix]", the context of every log line
   // One write at a time: concurrent pwrites to one file only contend on its inode lock
   // (measured: 10 % of the time spinning), while hashing stays parallel. A mutex, not a
   // strand: jobs may outlive the Session's pool, and a strand would outlive its service.

@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "bitflow/log.hpp"
 #include "session/peer_address.hpp"
 #include "session/peer_connection.hpp"
 #include "session/torrent_impl.hpp"
@@ -37,15 +38,22 @@ void TorrentImpl::accept(asio::ip::tcp::socket socket, const peer::Handshake& th
 
 asio::awaitable<void> TorrentImpl::serve_incoming(std::shared_ptr<PeerConnection> connection) {
   auto self = shared_from_this();
+  std::string reason;
   try {
     co_await connection->run();
-  } catch (const std::exception&) {
+    reason = end_reason(connection.get(), nullptr);
+  } catch (const std::exception& e) {
     // An incoming peer that leaves is simply gone; it may come back on its own.
+    reason = end_reason(connection.get(), &e);
   }
   if (connections_.erase(connection) > 0) {
     --shared_.connections;
     rechoke();
   }
+  if (connection->handshake_done())
+    connection_ended(*connection, reason);
+  else
+    logger()->debug("{}: incoming {} failed: {}", log_tag_, connection->address(), reason);
 }
 
 asio::awaitable<std::shared_ptr<const PieceBuffer>> TorrentImpl::read_piece(PieceIndex piece) {

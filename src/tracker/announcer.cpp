@@ -3,6 +3,9 @@
 // silent tracker delays failover by at most that long.
 #include "bitflow/announcer.hpp"
 
+#include <algorithm>
+
+#include "bitflow/log.hpp"
 #include "bitflow/with_timeout.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,7 +20,7 @@ using namespace asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
 
 Announcer::Announcer(TrackerClient& client, std::vector<std::vector<std::string>> tiers,
-                     Params params, TotalsFn totals, PeersFn on_peers)
+                     Params params, TotalsFn totals, PeersFn on_peers, ResultFn on_result)
     : client_(client),
       rng_(std::random_device{}()),
       list_(std::move(tiers), rng_),
@@ -25,6 +28,8 @@ Announcer::Announcer(TrackerClient& client, std::vector<std::vector<std::string>
       key_(static_cast<std::uint32_t>(rng_())),
       totals_(std::move(totals)),
       on_peers_(std::move(on_peers)),
+      on_result_(std::move(on_result)),
+      log_tag_(params_.info_hash.hex().substr(0, 8)),
       wakeup_(client.get_executor()),
       stop_signal_(client.get_executor(), Clock::time_point::max()),
       run_done_(client.get_executor(), Clock::time_point::max()) {}
@@ -46,20 +51,48 @@ AnnounceRequest Announcer::request(Event event) const {
 }
 
 asio::awaitable<void> Announcer::attempt(TrackerList::Attempt a) {
+  Result result{a.url, std::nullopt, {}};
   try {
     auto reply =
         co_await with_timeout(client_.announce(a.url, request(a.event)), params_.attempt_timeout);
-    if (!reply) {
-      list_.on_failure(
-          "no answer within " + std::to_string(params_.attempt_timeout.count()) + " ms",
-          Clock::now());
-      co_return;
-    }
-    list_.on_success(*reply, Clock::now());
-    if (on_peers_ && !reply->peers.empty()) on_peers_(reply->peers);
+    if (reply)
+      result.reply = std::move(*reply);
+    else
+      result.error = "no answer within " + std::to_string(params_.attempt_timeout.count()) + " ms";
   } catch (const Error& e) {
-    list_.on_failure(e.what(), Clock::now());
+    result.error = e.what();
   }
+  report(a, result);
+}
+
+// Feeds the outcome to the TrackerList, the log and the callbacks, in that order (a
+// callback may look at status()).
+void Announcer::report(const TrackerList::Attempt& a, const Result& result) {
+  auto log = logger();
+  if (result.reply) {
+    const AnnounceResponse& reply = *result.reply;
+    list_.on_success(reply, Clock::now());
+    warned_all_failed_ = false;
+    log->info("[{}] tracker {} ({}): {} peers, interval {} s{}{}", log_tag_, a.url,
+              a.event == Event::none ? "announce" : to_string(a.event), reply.peers.size(),
+              reply.interval.count(), reply.warning ? ", warning: " : "",
+              reply.warning.value_or(""));
+    if (on_peers_ && !reply.peers.empty()) on_peers_(reply.peers);
+  } else {
+    list_.on_failure(result.error, Clock::now());
+    // Most errors name the URL already.
+    std::string what =
+        result.error.find(a.url) == std::string::npos ? a.url + ": " + result.error : result.error;
+    log->info("[{}] tracker failed: {}", log_tag_, what);
+    auto trackers = list_.status();
+    bool all_failed = std::all_of(trackers.begin(), trackers.end(),
+                                  [](const TrackerStatus& t) { return !t.last_error.empty(); });
+    if (all_failed && !trackers.empty() && !warned_all_failed_) {
+      warned_all_failed_ = true;  // once until one answers again
+      log->warn("[{}] every tracker failed (last: {})", log_tag_, what);
+    }
+  }
+  if (on_result_) on_result_(result);
 }
 
 asio::awaitable<void> Announcer::run() {
@@ -100,9 +133,10 @@ asio::awaitable<void> Announcer::stop(std::chrono::milliseconds timeout) {
   if (!last) co_return;
   try {
     (void)co_await with_timeout(client_.announce(last->url, request(Event::stopped)), timeout);
-  } catch (const Error&) {
+  } catch (const Error& e) {
     // The torrent is going away either way; a tracker that missed "stopped" forgets the
     // peer after its interval.
+    logger()->debug("[{}] tracker {}: 'stopped' not delivered: {}", log_tag_, last->url, e.what());
   }
 }
 
