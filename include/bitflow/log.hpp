@@ -14,7 +14,8 @@
 //
 // What is logged, with the torrent (name and short info-hash) or peer address as context:
 //   error  disk errors and anything else that stops a torrent (state error)
-//   warn   every tracker of a torrent failing; listeners that throw
+//   warn   every tracker of a torrent failing; resume data that could not be saved;
+//          listeners that throw
 //   info   state changes, tracker replies (peers, interval) and failures, hash failures
 //          (with the peers that sent the piece), bans (with the evidence)
 //   debug  connections made and ended (with the reason), failed connection attempts

@@ -499,13 +499,17 @@ void TorrentImpl::save_resume() {
   // File stamps and the atomic write are disk work: done on the pool.
   asio::post(disk_, [self = shared_from_this(), storage = storage_,
                      verified = std::move(verified)]() mutable {
-    ErrorInfo error;
+    ErrorInfo sync_error, save_error;
     // Flush what was written before recording it, so the stamps match the data.
-    (void)storage->sync(error);
+    (void)storage->sync(sync_error);
     auto data = storage::make_resume_data(self->params_.info, *storage, std::move(verified));
-    (void)storage::save_resume(data, self->params_.save_path, error);  // best effort:
+    (void)storage::save_resume(data, self->params_.save_path, save_error);  // best effort:
     // without a resume file the next start hashes what is on disk instead.
-    asio::post(self->executor_, [self] {
+    std::string problem = sync_error ? sync_error.message : save_error.message;
+    asio::post(self->executor_, [self, problem = std::move(problem)] {
+      if (!problem.empty())
+        logger()->warn("{}: resume data not saved (the next start re-checks the files): {}",
+                       self->log_tag_, problem);
       if (--self->disk_jobs_ == 0) self->disk_idle_.cancel();
     });
   });
