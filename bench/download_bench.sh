@@ -18,10 +18,12 @@
 #       (its only high-throughput preset), dialling the seeder itself
 # Before the first client, as much data as the download is written and deleted once (see
 # the warm-up below: first-touch memory on a VM). Each client's wall time covers the whole process (start-up, connecting, downloading,
-# verifying every piece, writing, exit); peak RSS is GNU time's "Maximum resident set
-# size" (for (c) it includes the Python interpreter, about 25 MiB, and, since libtorrent
-# 2.0 writes through memory-mapped files, the file pages it touched: about the download's
-# size, which is page cache rather than heap). Every download is
+# verifying every piece, writing, exit). bench/measure.py reports CPU seconds (user +
+# system) per GiB, peak RSS (the kernel's maximum resident set: for (c) it includes the
+# Python interpreter, and, since libtorrent 2.0 writes through memory-mapped files, the
+# file pages it touched, which are page cache rather than heap) and peak anonymous memory
+# (RssAnon sampled every 10 ms: heap, stacks and buffers, what a download really costs;
+# for (c) the interpreter's share is about 10 MiB). Every download is
 # compared with the data (cmp) and then deleted. It prints a table and bitflow's speed
 # relative to the fastest of the others. A missing `bitflow download` command (or a
 # missing binary) is reported and its row skipped.
@@ -55,9 +57,9 @@ export SEEDER_LIFETIME=${SEEDER_LIFETIME:-$((limit * 3 + 900))}
 # shellcheck source=../tests/seeders/seeders.sh
 source "$repo/tests/seeders/seeders.sh"
 
-for tool in /usr/bin/time aria2c cmp; do
+for tool in aria2c cmp; do
   command -v "$tool" >/dev/null 2>&1 || {
-    echo "download_bench: $tool is needed (apt-get install time aria2)" >&2
+    echo "download_bench: $tool is needed (apt-get install aria2)" >&2
     exit 1
   }
 done
@@ -104,20 +106,24 @@ start_static_tracker "$scratch/tracker" "$peer"
 rows=()
 declare -A speed=()
 
-# run <name> <label> <command...>: one timed download into $scratch/out, checked and removed.
+# run <name> <label> <command...>: one measured download into $scratch/out (bench/measure.py:
+# wall and CPU seconds, peak RSS and peak anonymous memory), checked and removed.
 run() {
-  local name=$1 label=$2 out=$scratch/out t0 t1 status=0 seconds mibs rss result
+  local name=$1 label=$2 out=$scratch/out status=0 seconds mibs cpu rss anon result
   shift 2
   rm -rf -- "$out"
   mkdir -p -- "$out"
   sync
   echo "download_bench: $label ..."
-  t0=$(date +%s%N)
-  timeout -k 10 "$limit" /usr/bin/time -v -o "$scratch/$name.time" "$@" \
+  timeout -k 10 "$limit" "$repo/bench/measure.py" "$scratch/$name.cost" -- "$@" \
     >"$scratch/$name.log" 2>&1 </dev/null || status=$?
-  t1=$(date +%s%N)
-  seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-  rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$scratch/$name.time" 2>/dev/null)
+  read -r seconds cpu rss anon < <(/usr/bin/python3 - "$scratch/$name.cost" "$size" <<'PY' 2>/dev/null || echo "- - - -"
+import json, sys
+c = json.load(open(sys.argv[1]))
+gib = int(sys.argv[2]) / 2**30
+print("%.3f %.2f %.1f %.1f" % (c["wall_s"], c["cpu_s"] / gib, c["peak_rss_mib"], c["peak_anon_mib"]))
+PY
+  )
   if [[ $status -ne 0 ]]; then
     result="FAILED (exit $status): $(tail -n 1 "$scratch/$name.log")"
     mibs=-
@@ -132,7 +138,7 @@ run() {
       speed[$name]=$mibs
     fi
   fi
-  rows+=("$(printf '%-30s %9s %9s %13s  %s' "$label" "$seconds" "$mibs" "${rss:--}" "$result")")
+  rows+=("$(printf '%-30s %9s %9s %9s %9s %9s  %s' "$label" "$seconds" "$mibs" "$cpu" "$rss" "$anon" "$result")")
   rm -rf -- "$out"
 }
 
@@ -158,7 +164,7 @@ for client in $clients; do
       else
         echo "download_bench: bitflow skipped: no 'download' command in $bitflow" \
           "(build it: cmake --build $build_dir -j1 --target bitflow_cli)"
-        rows+=("$(printf '%-30s %9s %9s %13s  %s' bitflow - - - "skipped (no download command)")")
+        rows+=("$(printf '%-30s %9s %9s %9s %9s %9s  %s' bitflow - - - - - "skipped (no download command)")")
       fi
       ;;
     aria2)
@@ -185,7 +191,7 @@ done
 echo
 echo "download of $size_mb MiB ($size bytes, $(($(stat -c %s "$torrent") / 1024)) KiB torrent," \
   "$piece_size-byte pieces) from a libtorrent seeder on 127.0.0.1"
-printf '%-30s %9s %9s %13s  %s\n' client seconds MiB/s "peak RSS MiB" result
+printf '%-30s %9s %9s %9s %9s %9s  %s\n' client seconds MiB/s "CPU s/GiB" "RSS MiB" "anon MiB" result
 printf '%s\n' "${rows[@]}"
 
 best_name='' best=0

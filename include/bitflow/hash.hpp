@@ -38,6 +38,29 @@ using Sha256Hash = Digest<32>;
 
 /// SHA-1 of `data` (OpenSSL EVP).
 [[nodiscard]] Sha1Hash sha1(std::string_view data);
+
+/// SHA-1 computed piecewise: update() with consecutive parts of the data, then finish().
+/// The engine hashes a piece's blocks this way as they arrive in order, so a completed
+/// piece only needs the last step and its bytes are hashed while still in the CPU cache.
+/// Movable, not copyable; one object is used by one thread at a time.
+class Sha1Hasher {
+ public:
+  Sha1Hasher();
+  ~Sha1Hasher();
+  Sha1Hasher(Sha1Hasher&& other) noexcept;
+  Sha1Hasher& operator=(Sha1Hasher&& other) noexcept;
+  Sha1Hasher(const Sha1Hasher&) = delete;
+  Sha1Hasher& operator=(const Sha1Hasher&) = delete;
+
+  /// Appends `data` to what is hashed.
+  void update(std::string_view data);
+  /// The digest of everything given to update() since construction or the last finish();
+  /// the hasher starts over afterwards.
+  [[nodiscard]] Sha1Hash finish();
+
+ private:
+  void* context_;  // an OpenSSL EVP_MD_CTX (null only after a move)
+};
 /// SHA-256 of `data` (OpenSSL EVP).
 [[nodiscard]] Sha256Hash sha256(std::string_view data);
 

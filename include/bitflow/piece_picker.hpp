@@ -204,8 +204,12 @@ class PiecePicker {
 
   /// Up to `count` blocks to request from `peer` now, chosen as described above, and
   /// recorded as requested from it; empty for a dead key or a peer with nothing we want.
-  /// `rng` breaks ties (random first, rarest first).
-  [[nodiscard]] std::vector<BlockRequest> pick(PeerKey peer, std::size_t count, std::mt19937& rng);
+  /// `rng` breaks ties (random first, rarest first). At most `max_new_pieces` pieces that
+  /// are not partial yet are started by this pick: a caller that holds every piece being
+  /// assembled in memory bounds that memory this way (0: only blocks of partial pieces,
+  /// including endgame duplicates).
+  [[nodiscard]] std::vector<BlockRequest> pick(PeerKey peer, std::size_t count, std::mt19937& rng,
+                                               std::size_t max_new_pieces = SIZE_MAX);
   /// The block arrived from `peer`. Accepted (wanted) when its piece is being downloaded
   /// and the block was not received yet, requested from `peer` or not (a request that
   /// was aborted on a timeout may still be answered). See ReceiveResult.
@@ -258,9 +262,10 @@ class PiecePicker {
   void forget_requests(Partial& partial);
   void remove_requester(BlockSlot& slot, Partial& partial, std::uint32_t peer_slot);
 
-  void pick_ranked(std::uint32_t slot, std::size_t count, std::mt19937& rng,
+  void pick_ranked(std::uint32_t slot, std::size_t count, std::size_t max_new, std::mt19937& rng,
                    std::vector<BlockRequest>& out);
-  void pick_sequential(std::uint32_t slot, std::size_t count, std::vector<BlockRequest>& out);
+  void pick_sequential(std::uint32_t slot, std::size_t count, std::size_t max_new,
+                       std::vector<BlockRequest>& out);
   void pick_endgame(std::uint32_t slot, std::size_t count, std::vector<BlockRequest>& out);
   void collect_partials(const Peer& peer, bool endgame);
   void collect_new(const Peer& peer, int priority, std::int64_t blocks_needed, std::mt19937& rng,

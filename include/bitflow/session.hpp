@@ -50,6 +50,11 @@ struct SessionSettings {
   std::int64_t download_rate_limit = 0;
   /// Memory for pieces kept to serve peers (least recently used go first).
   std::size_t read_cache_bytes = 32u << 20;
+  /// Memory per torrent for the pieces being downloaded: from its first request until it
+  /// is written, a piece is held in memory whole, and no new piece is started while those
+  /// in flight would need more than this (at least two pieces are always allowed, however
+  /// large). The default keeps a 1 GiB/s download on a local disk busy.
+  std::size_t piece_memory_bytes = 16u << 20;
   /// Threads for hashing and disk work.
   unsigned disk_threads = 2;
   tracker::ClientOptions tracker;
@@ -126,6 +131,9 @@ struct TorrentStatus {
                                         ///< not known yet)
   std::int32_t metadata_pieces = 0;     ///< state metadata: 16 KiB pieces of it received
   int hash_failures = 0;
+  /// Pieces held in memory while they download, hash and write (bounded by
+  /// SessionSettings::piece_memory_bytes).
+  std::int32_t pieces_in_flight = 0;
   int peers = 0;           ///< connected
   int peers_incoming = 0;  ///< of those, connected to us
   int peers_unchoked = 0;  ///< peers we upload to

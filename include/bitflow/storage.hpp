@@ -7,7 +7,9 @@
 // Where bytes go.
 //   * A file of the torrent lives at save_path / FileEntry::path (already sanitised by the
 //     metainfo parser) and is created, with its parent folders, when its first byte is
-//     written. Nothing is preallocated: files grow sparsely as blocks arrive in any order.
+//     written. Its blocks are then reserved with fallocate(FALLOC_FL_KEEP_SIZE), so that
+//     pieces arriving in any order do not fragment it; its size is still that of what has
+//     been written (where the file system cannot reserve, the file simply grows sparsely).
 //     Zero-length files never receive bytes; create_empty_files() creates them.
 //   * Pad files (BEP 47) are never written: bytes written into them are dropped, and they
 //     read as zeros.
@@ -45,9 +47,12 @@
 //
 // Threading. A Storage may be used from several threads at once (reads and writes of
 // different pieces, or different blocks of one piece, concurrently): the open-file cache
-// and the priorities are guarded by mutexes and all I/O is positional. Concurrent writes
-// to the same bytes are the caller's to avoid. release_files() and remove_files() must not
-// run while reads or writes are in flight.
+// and the priorities are guarded by mutexes and all I/O is positional. Writes to one file
+// take turns (a mutex per open file: concurrent pwrites to one file only contend in the
+// kernel), writes to different files run in parallel, and every 8 MiB written to a file
+// starts the writeback of its dirty pages, so that sync() has little left to do.
+// Concurrent writes to the same bytes are the caller's to avoid. release_files() and remove_files()
+// must not run while reads or writes are in flight.
 //
 // Errors. Every failure is an ErrorInfo with a storage::errc code and a message naming
 // the file: "storage: cannot open 'root/a.txt' for writing: Permission denied".

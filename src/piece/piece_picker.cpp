@@ -515,14 +515,15 @@ bool PiecePicker::in_endgame() const noexcept {
 
 // ---- Picking --------------------------------------------------------------------------
 
-std::vector<BlockRequest> PiecePicker::pick(PeerKey key, std::size_t count, std::mt19937& rng) {
+std::vector<BlockRequest> PiecePicker::pick(PeerKey key, std::size_t count, std::mt19937& rng,
+                                            std::size_t max_new_pieces) {
   std::vector<BlockRequest> out;
   if (count == 0 || !is_interesting(key)) return out;
   out.reserve(std::min<std::size_t>(count, 1024));
   if (sequential_)
-    pick_sequential(key.slot, count, out);
+    pick_sequential(key.slot, count, max_new_pieces, out);
   else
-    pick_ranked(key.slot, count, rng, out);
+    pick_ranked(key.slot, count, max_new_pieces, rng, out);
   if (out.size() < count && in_endgame()) pick_endgame(key.slot, count, out);
   return out;
 }
@@ -582,8 +583,8 @@ void PiecePicker::collect_partials(const Peer& peer, bool endgame) {
   });
 }
 
-void PiecePicker::pick_ranked(std::uint32_t slot, std::size_t count, std::mt19937& rng,
-                              std::vector<BlockRequest>& out) {
+void PiecePicker::pick_ranked(std::uint32_t slot, std::size_t count, std::size_t max_new,
+                              std::mt19937& rng, std::vector<BlockRequest>& out) {
   const Peer& peer = peers_[slot];
   collect_partials(peer, false);
   std::size_t next = 0;
@@ -592,10 +593,12 @@ void PiecePicker::pick_ranked(std::uint32_t slot, std::size_t count, std::mt1993
            prio(partials_[scratch_partials_[next]].piece) == priority && out.size() < count;
          ++next)
       take_blocks(partials_[scratch_partials_[next]], slot, count, out);
-    if (out.size() >= count || fresh_->pieces(priority).empty()) continue;
+    if (out.size() >= count || max_new == 0 || fresh_->pieces(priority).empty()) continue;
     scratch_pieces_.clear();
     collect_new(peer, priority, static_cast<std::int64_t>(count - out.size()), rng,
                 scratch_pieces_);
+    if (scratch_pieces_.size() > max_new) scratch_pieces_.resize(max_new);
+    max_new -= scratch_pieces_.size();
     for (PieceIndex p : scratch_pieces_)
       take_blocks(start_partial(p), slot, count, out);
   }
@@ -641,17 +644,19 @@ void PiecePicker::collect_new(const Peer& peer, int priority, std::int64_t block
   }
 }
 
-void PiecePicker::pick_sequential(std::uint32_t slot, std::size_t count,
+void PiecePicker::pick_sequential(std::uint32_t slot, std::size_t count, std::size_t max_new,
                                   std::vector<BlockRequest>& out) {
   const Peer& peer = peers_[slot];
   for (int priority = max_priority; priority > 0 && out.size() < count; --priority) {
     if (missing_by_priority_[ux(priority)] == 0) continue;
     for (PieceIndex p(seq_cursor_); p.value < num_pieces() && out.size() < count; ++p) {
       if (have_[ix(p)] != 0 || prio(p) != priority || !slot_has(peer, p)) continue;
-      if (Partial* partial = partial_of(p))
+      if (Partial* partial = partial_of(p)) {
         take_blocks(*partial, slot, count, out);
-      else
+      } else if (max_new > 0) {
+        --max_new;
         take_blocks(start_partial(p), slot, count, out);
+      }
     }
   }
 }

@@ -64,6 +64,7 @@ std::uint64_t next_connection_id() {
 PeerConnection::PeerConnection(TorrentImpl& torrent, std::string address, tcp::endpoint endpoint)
     : torrent_(torrent),
       address_(std::move(address)),
+      number_(torrent.peer_number(address_)),
       endpoint_(endpoint),
       socket_(torrent.executor()),
       wake_writer_(torrent.executor(), Clock::time_point::max()),
@@ -75,6 +76,7 @@ PeerConnection::PeerConnection(TorrentImpl& torrent, std::string address, tcp::s
                                const peer::Handshake& theirs)
     : torrent_(torrent),
       address_(std::move(address)),
+      number_(torrent.peer_number(address_)),
       socket_(std::move(socket)),
       wake_writer_(torrent.executor(), Clock::time_point::max()),
       wake_server_(torrent.executor(), Clock::time_point::max()),
@@ -386,10 +388,11 @@ std::size_t PeerConnection::pipeline_target() const {
 void PeerConnection::fill_pipeline() {
   if (!registered_ || closed_) return;
   update_interest();
-  if (peer_choking_ || !am_interested_ || torrent_.disk_backlogged()) return;
+  if (peer_choking_ || !am_interested_) return;
   std::size_t target = pipeline_target();
   if (outstanding_ >= target) return;
-  auto picks = torrent_.picker().pick(key_, target - outstanding_, torrent_.rng());
+  auto picks = torrent_.picker().pick(key_, target - outstanding_, torrent_.rng(),
+                                      torrent_.new_piece_allowance());
   for (const auto& r : picks) {
     queue(peer::Request{r.block.piece, r.begin, r.length});
     ++outstanding_;

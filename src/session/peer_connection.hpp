@@ -63,6 +63,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   [[nodiscard]] peer::PeerStats choke_stats() const;
 
   [[nodiscard]] const std::string& address() const noexcept { return address_; }
+  /// The torrent's number for this peer's address (TorrentImpl::peer_number).
+  [[nodiscard]] std::uint32_t number() const noexcept { return number_; }
   [[nodiscard]] piece::PeerKey key() const noexcept { return key_; }
   [[nodiscard]] bool handshake_done() const noexcept { return handshake_done_; }
   [[nodiscard]] bool incoming() const noexcept { return incoming_; }
@@ -99,6 +101,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
 
   TorrentImpl& torrent_;
   std::string address_;
+  std::uint32_t number_;
   boost::asio::ip::tcp::endpoint endpoint_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer wake_writer_;

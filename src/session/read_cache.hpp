@@ -3,7 +3,8 @@
 //
 // Why whole pieces: peers ask for a piece's blocks one after another, so one read of the
 // piece (a single large pread) serves the next requests from memory; pieces we have just
-// downloaded and written go in too, which is what a swarm asks for next. Pure data
+// downloaded and written go in too while a connected peer lacks them, which is what a
+// swarm asks for next. Pure data
 // structure: no I/O, no threads (the network thread owns it).
 #pragma once
 

@@ -1,7 +1,10 @@
 // TorrentImpl: see torrent_impl.hpp. The flow of a block: PeerConnection → on_block()
-// copies it into the piece's Assembly → when the picker says the piece is complete, the
-// Assembly moves into a disk-pool job that hashes it and, if it matches, writes it → the
-// result comes back to piece_done() on the network thread.
+// copies it into the piece's PieceAssembly → hash_more() keeps one disk-pool job at a
+// time hashing the piece's in-order prefix, 256 KiB at a time, while the rest arrives →
+// once every block is in, a last job finishes the hash and, if it matches, writes the
+// piece → the result comes back to piece_done() on the network thread. Pieces in flight
+// (first request to written) are bounded by SessionSettings::piece_memory_bytes through
+// the picker's limit on new pieces (new_piece_allowance()).
 #include "session/torrent_impl.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -27,7 +30,9 @@ using namespace std::chrono_literals;
 
 namespace {
 constexpr int max_connect_failures = 8;
-constexpr std::size_t max_failed_pieces_kept = 32;
+// Pieces that failed their hash check are kept (to find the liar once a good copy comes)
+// up to this many bytes.
+constexpr std::int64_t max_failed_bytes = 16 << 20;
 constexpr int hash_failures_before_ban = 3;
 constexpr auto resume_save_interval = 30s;
 
@@ -308,67 +313,99 @@ void TorrentImpl::on_block(PeerConnection& from, Block block, std::string_view d
       it->second->send_cancel(
           {block, blocks_.block_offset(block.index), static_cast<std::uint32_t>(data.size())});
   }
-  auto& assembly = assembling_[block.piece.value];
-  if (assembly.data.empty()) {
-    assembly.data = PieceBuffer(static_cast<std::size_t>(blocks_.piece_size(block.piece)));
-    assembly.sender.resize(static_cast<std::size_t>(blocks_.num_blocks(block.piece)));
+  Assembly& assembly = assembling_[block.piece.value];
+  if (!assembly)
+    assembly = std::make_shared<PieceAssembly>(
+        static_cast<std::size_t>(blocks_.piece_size(block.piece)),
+        static_cast<std::size_t>(blocks_.num_blocks(block.piece)), BlockGeometry::block_size);
+  std::memcpy(assembly->data.data() + blocks_.block_offset(block.index), data.data(), data.size());
+  assembly->mark_received(static_cast<std::size_t>(block.index.value), from.number());
+  hash_more(block.piece, assembly);
+}
+
+namespace {
+// Hash a piece's in-order prefix on the pool in steps of this many bytes: big enough that
+// the jobs cost little, small enough that the bytes are still in the CPU's cache.
+constexpr std::size_t hash_step = 256 * 1024;
+}  // namespace
+
+// Keeps one job at a time hashing the piece's in-order prefix; once every block is in,
+// the last job finishes the hash and writes the piece (verify_and_write).
+void TorrentImpl::hash_more(PieceIndex piece, Assembly assembly) {
+  if (assembly->hashing) return;  // the running job calls again when it is back
+  if (assembly->complete()) {
+    assembling_.erase(piece.value);  // `assembly` is our own reference, not the map's
+    verify_and_write(piece, std::move(assembly));
+    return;
   }
-  std::memcpy(assembly.data.data() + blocks_.block_offset(block.index), data.data(), data.size());
-  assembly.sender[static_cast<std::size_t>(block.index.value)] = from.address();
-  if (picker_.is_piece_complete(block.piece)) {
-    Assembly complete = std::move(assembly);
-    assembling_.erase(block.piece.value);
-    verify_and_write(block.piece, std::move(complete));
-  }
+  if (assembly->contiguous - assembly->hashed < hash_step) return;
+  assembly->hashing = true;
+  ++disk_jobs_;
+  const std::size_t from = assembly->hashed, to = assembly->contiguous;
+  asio::post(disk_, [self = shared_from_this(), piece, assembly, from, to] {
+    assembly->hasher.update(std::string_view(assembly->data.data() + from, to - from));
+    asio::post(self->executor_, [self, piece, assembly, to] {
+      if (--self->disk_jobs_ == 0) self->disk_idle_.cancel();
+      assembly->hashing = false;
+      assembly->hashed = to;
+      auto it = self->assembling_.find(piece.value);
+      if (it != self->assembling_.end() && it->second == assembly) self->hash_more(piece, assembly);
+    });
+  });
 }
 
 void TorrentImpl::verify_and_write(PieceIndex piece, Assembly assembly) {
   ++disk_jobs_;
-  disk_queue_bytes_ += static_cast<std::int64_t>(assembly.data.size());
-  auto self = shared_from_this();
+  assembly->hashing = true;
   Sha1Hash expected = params_.info.piece_hash(piece);
-  auto shared = std::make_shared<Assembly>(std::move(assembly));
-  asio::post(disk_, [self, piece, expected, shared, storage = storage_, lock = write_lock_] {
-    bool ok = sha1(std::string_view(shared->data.data(), shared->data.size())) == expected;
-    auto report = [self, piece, shared, ok](ErrorInfo error) {
-      asio::post(self->executor_, [self, piece, shared, ok, error = std::move(error)]() mutable {
-        self->piece_done(piece, std::move(*shared), ok, std::move(error));
-      });
-    };
-    if (!ok) {
-      report({});
-      return;
-    }
+  asio::post(disk_, [self = shared_from_this(), piece, expected, assembly, storage = storage_] {
+    const PieceBuffer& data = assembly->data;
+    assembly->hasher.update(
+        std::string_view(data.data() + assembly->hashed, data.size() - assembly->hashed));
+    const bool ok = assembly->hasher.finish() == expected;
     ErrorInfo error;
-    {
-      std::lock_guard guard(*lock);
-      (void)storage->write(piece, 0, shared->data.span(), error);  // the error goes back below
-    }
-    report(std::move(error));
+    if (ok) (void)storage->write(piece, 0, data.span(), error);  // the error goes back below
+    asio::post(self->executor_, [self, piece, assembly, ok, error = std::move(error)]() mutable {
+      self->piece_done(piece, assembly, ok, std::move(error));
+    });
   });
 }
 
-void TorrentImpl::piece_done(PieceIndex piece, Assembly assembly, bool hash_ok,
+std::size_t TorrentImpl::new_piece_allowance() const noexcept {
+  const auto piece_length = static_cast<std::size_t>(params_.info.piece_length());
+  const std::size_t limit = std::max<std::size_t>(
+      2, shared_.settings.piece_memory_bytes / std::max<std::size_t>(1, piece_length));
+  const std::size_t in_flight = picker_.num_partial_pieces();
+  return in_flight >= limit ? 0 : limit - in_flight;
+}
+
+std::uint32_t TorrentImpl::peer_number(const std::string& address) {
+  auto [it, added] =
+      peer_numbers_.try_emplace(address, static_cast<std::uint32_t>(peer_addresses_.size()));
+  if (added) peer_addresses_.push_back(address);
+  return it->second;
+}
+
+void TorrentImpl::piece_done(PieceIndex piece, const Assembly& assembly, bool hash_ok,
                              ErrorInfo write_error) {
   if (--disk_jobs_ == 0) disk_idle_.cancel();
-  bool was_backlogged = disk_backlogged();
-  disk_queue_bytes_ -= static_cast<std::int64_t>(assembly.data.size());
-  if (was_backlogged && !disk_backlogged())
-    for (const auto& c : connections_)
-      c->fill_pipeline();
+  const bool was_full = new_piece_allowance() == 0;
   if (write_error) {
     logger()->error("{}: cannot write piece {}: {}", log_tag_, piece.value, write_error.message);
     set_state(TorrentState::error, write_error.message);
     return;
   }
+  const auto size = static_cast<std::int64_t>(assembly->data.size());
   if (!hash_ok) {
     ++hash_failures_;
-    std::set<std::string> senders(assembly.sender.begin(), assembly.sender.end());
+    std::set<std::string> senders;
+    for (std::uint32_t s : assembly->sender)
+      senders.insert(peer_addresses_[s]);
     if (auto log = logger(); log->should_log(spdlog::level::info))
       log->info("{}: piece {} failed its hash check (sent by {})", log_tag_, piece.value,
                 fmt::join(senders, ", "));
     emit(TorrentEvent::Kind::hash_failed, piece.value);
-    wasted_ += static_cast<std::int64_t>(assembly.data.size());
+    wasted_ += size;
     picker_.piece_hash_failed(piece);
     if (senders.size() == 1) {
       // It alone sent a piece that failed its hash check.
@@ -380,39 +417,60 @@ void TorrentImpl::piece_done(PieceIndex piece, Assembly assembly, bool hash_ok,
           ban(s, "took part in " + std::to_string(hash_failures_by_peer_[s]) +
                      " pieces that failed their hash check");
     }
-    if (failed_.size() < max_failed_pieces_kept)
-      failed_[piece.value] = FailedPiece{std::move(assembly.data), std::move(assembly.sender)};
-    return;
+    keep_failed(piece, assembly);
+  } else {
+    picker_.piece_verified(piece);
+    ++pieces_have_;
+    if (picker_.piece_priority(piece) > 0) verified_bytes_ += size;
+    resume_dirty_ = true;
+    blame(piece, *assembly);
+    for (const auto& c : connections_)
+      if (c->handshake_done()) c->send_have(piece);
+    emit(TorrentEvent::Kind::piece_verified, piece.value);
+    // Keep what has just arrived for serving, but only when a connected peer lacks it:
+    // filling the cache with pieces no one asks for costs memory and buys nothing.
+    if (someone_lacks(piece))
+      cache_.put(piece.value, std::shared_ptr<const PieceBuffer>(assembly, &assembly->data));
+    if (picker_.is_finished()) on_finished();
   }
-  picker_.piece_verified(piece);
-  ++pieces_have_;
-  if (picker_.piece_priority(piece) > 0)
-    verified_bytes_ += static_cast<std::int64_t>(assembly.data.size());
-  resume_dirty_ = true;
-  blame(piece, assembly);
+  if (was_full && new_piece_allowance() > 0)
+    for (const auto& c : connections_)
+      c->fill_pipeline();
+}
+
+bool TorrentImpl::someone_lacks(PieceIndex piece) const {
   for (const auto& c : connections_)
-    if (c->handshake_done()) c->send_have(piece);
-  emit(TorrentEvent::Kind::piece_verified, piece.value);
-  // Peers ask for what has just arrived: keep it for serving.
-  cache_.put(piece.value, std::make_shared<const PieceBuffer>(std::move(assembly.data)));
-  if (picker_.is_finished()) on_finished();
+    if (c->handshake_done() && !picker_.peer_has(c->key(), piece)) return true;
+  return false;
+}
+
+// Keeps a piece that failed its hash check until a good copy arrives (blame()), within
+// max_failed_bytes (the first one always, however large its pieces).
+void TorrentImpl::keep_failed(PieceIndex piece, Assembly assembly) {
+  const auto size = static_cast<std::int64_t>(assembly->data.size());
+  if (failed_.contains(piece.value) ||
+      (!failed_.empty() && failed_bytes_ + size > max_failed_bytes))
+    return;
+  failed_bytes_ += size;
+  failed_.emplace(piece.value, std::move(assembly));
 }
 
 // A piece that once failed has now verified: every block that differs from the good copy
 // identifies a peer that sent bad data.
-void TorrentImpl::blame(PieceIndex piece, const Assembly& good) {
+void TorrentImpl::blame(PieceIndex piece, const PieceAssembly& good) {
   auto it = failed_.find(piece.value);
   if (it == failed_.end()) return;
-  const FailedPiece& bad = it->second;
+  const PieceAssembly& bad = *it->second;
   for (std::size_t b = 0; b < bad.sender.size(); ++b) {
     Block block{piece, BlockIndex(static_cast<std::int32_t>(b))};
     auto offset = static_cast<std::size_t>(blocks_.block_offset(block.index));
     auto length = static_cast<std::size_t>(blocks_.block_length(block));
     if (std::memcmp(bad.data.data() + offset, good.data.data() + offset, length) != 0)
-      ban(bad.sender[b], "sent block " + std::to_string(b) + " of piece " +
-                             std::to_string(piece.value) +
-                             ", which differs from the verified copy");
+      ban(peer_addresses_[bad.sender[b]], "sent block " + std::to_string(b) + " of piece " +
+                                              std::to_string(piece.value) +
+                                              ", which differs from the verified copy");
   }
+  failed_bytes_ -= static_cast<std::int64_t>(bad.data.size());
   failed_.erase(it);
 }
 
@@ -437,12 +495,9 @@ void TorrentImpl::on_finished() {
   // Zero-length files never receive a byte: create them (disk work, so on the
   // pool) before saying "finished".
   ++disk_jobs_;
-  asio::post(disk_, [self = shared_from_this(), storage = storage_, lock = write_lock_] {
+  asio::post(disk_, [self = shared_from_this(), storage = storage_] {
     ErrorInfo error;
-    {
-      std::lock_guard guard(*lock);
-      (void)storage->create_empty_files(error);  // the error goes back below
-    }
+    (void)storage->create_empty_files(error);  // the error goes back below
     asio::post(self->executor_, [self, error = std::move(error)]() mutable {
       if (--self->disk_jobs_ == 0) self->disk_idle_.cancel();
       self->finished_files_ready(std::move(error));
@@ -587,9 +642,8 @@ void TorrentImpl::resume() {
 
 asio::awaitable<ErrorInfo> TorrentImpl::remove_files() {
   cache_.clear();
-  auto job = [storage = storage_, lock = write_lock_] {
+  auto job = [storage = storage_] {
     ErrorInfo error;
-    std::lock_guard guard(*lock);
     (void)storage->remove_files(error);  // the error goes back to the caller
     return error;
   };
@@ -604,6 +658,7 @@ TorrentStatus TorrentImpl::status() const {
   s.downloaded = downloaded_;
   s.uploaded = uploaded_;
   s.wasted = wasted_;
+  s.pieces_in_flight = static_cast<std::int32_t>(picker_.num_partial_pieces());
   s.download_rate = rate_;
   s.upload_rate = up_rate_;
   s.pieces_have = pieces_have_;

@@ -5,8 +5,8 @@
 // Threading: every member runs on the network thread except the jobs posted to the disk
 // pool, which touch only what they capture (a piece's bytes, the Storage — which is safe
 // for concurrent use on different pieces) and post their result back.
-// Invariants: a piece is in assembling_ from its first wanted block until its hash job
-// is posted; disk_jobs_ counts jobs not yet back; connections_ holds every live
+// Invariants: a piece is in assembling_ from its first wanted block until its final
+// hash-and-write job is posted; disk_jobs_ counts jobs not yet back; connections_ holds every live
 // PeerConnection, keyed by its picker key once the handshake is done; a piece is served
 // only once the picker has it, which happens after it is written.
 #pragma once
@@ -18,7 +18,6 @@
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -36,6 +35,7 @@
 #include "bitflow/session.hpp"
 #include "bitflow/storage.hpp"
 #include "bitflow/wire.hpp"
+#include "session/piece_assembly.hpp"
 #include "session/piece_buffer.hpp"
 #include "session/read_cache.hpp"
 #include "session/session_shared.hpp"
@@ -83,12 +83,14 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   void peer_interest_changed() { rechoke(); }
   void on_block(PeerConnection& from, Block block, std::string_view data);
   void count_wasted(std::int64_t bytes) noexcept { wasted_ += bytes; }
-  /// True while pieces waiting for the disk pool hold more than the limit: peers stop
-  /// asking for more until the disk catches up (back-pressure; bounds memory).
-  [[nodiscard]] bool disk_backlogged() const noexcept {
-    return disk_queue_bytes_ > max_disk_queue_bytes;
-  }
-  static constexpr std::int64_t max_disk_queue_bytes = 64 << 20;
+  /// How many pieces a pick may start now: every piece from its first request until it is
+  /// written lives in memory, and together they stay within the session's
+  /// piece_memory_bytes (at least two pieces). 0 holds peers to the pieces in flight until
+  /// one is written (back-pressure from the disk; bounds memory).
+  [[nodiscard]] std::size_t new_piece_allowance() const noexcept;
+  /// A small number for `address`, the same for the torrent's lifetime: what a piece
+  /// records as the sender of each block.
+  [[nodiscard]] std::uint32_t peer_number(const std::string& address);
   /// A verified piece's bytes for serving, from the read cache or read from disk on the
   /// pool. Throws bitflow::Error when the data cannot be read.
   boost::asio::awaitable<std::shared_ptr<const PieceBuffer>> read_piece(PieceIndex piece);
@@ -105,14 +107,7 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   [[nodiscard]] std::vector<peer::PexPeer> pex_peers(const PeerConnection& to) const;
 
  private:
-  struct Assembly {  // a piece being received
-    PieceBuffer data;
-    std::vector<std::string> sender;  // per block: the address that sent it
-  };
-  struct FailedPiece {  // what a piece looked like when its hash failed
-    PieceBuffer data;
-    std::vector<std::string> sender;
-  };
+  using Assembly = std::shared_ptr<PieceAssembly>;
   struct KnownPeer {
     int failures = 0;
     std::chrono::steady_clock::time_point next_try{};
@@ -138,9 +133,12 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   void start_announcing();
   void connect_more();
   void add_peers(const std::vector<PeerEntry>& peers);
+  void hash_more(PieceIndex piece, Assembly assembly);
   void verify_and_write(PieceIndex piece, Assembly assembly);
-  void piece_done(PieceIndex piece, Assembly assembly, bool hash_ok, ErrorInfo write_error);
-  void blame(PieceIndex piece, const Assembly& good);
+  void piece_done(PieceIndex piece, const Assembly& assembly, bool hash_ok, ErrorInfo write_error);
+  void keep_failed(PieceIndex piece, Assembly assembly);
+  void blame(PieceIndex piece, const PieceAssembly& good);
+  [[nodiscard]] bool someone_lacks(PieceIndex piece) const;
   void ban(const std::string& address, std::string_view evidence = {});
   void set_state(TorrentState state, std::string error = {});
   void emit(TorrentEvent::Kind kind, std::int32_t piece = -1, std::string detail = {});
@@ -162,10 +160,6 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   boost::asio::any_io_executor executor_;
   boost::asio::thread_pool& disk_;
   std::string log_tag_;  // "name [info-hash prefix]", the context of every log line
-  // One write at a time: concurrent pwrites to one file only contend on its inode lock
-  // (measured: 10 % of the time spinning), while hashing stays parallel. A mutex, not a
-  // strand: jobs may outlive the Session's pool, and a strand would outlive its service.
-  std::shared_ptr<std::mutex> write_lock_ = std::make_shared<std::mutex>();
   SessionShared& shared_;
   AddTorrentParams params_;
   BlockGeometry blocks_;
@@ -188,10 +182,12 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   std::set<std::shared_ptr<PeerConnection>> connections_;
   std::unordered_map<std::uint32_t, PeerConnection*> by_key_;  // picker key slot → connection
   std::unordered_map<std::int32_t, Assembly> assembling_;
-  std::map<std::int32_t, FailedPiece> failed_;
+  std::map<std::int32_t, Assembly> failed_;  // what pieces looked like when their hash failed
+  std::int64_t failed_bytes_ = 0;
   std::map<std::string, int> hash_failures_by_peer_;
+  std::vector<std::string> peer_addresses_;  // by peer_number()
+  std::unordered_map<std::string, std::uint32_t> peer_numbers_;
   int disk_jobs_ = 0;
-  std::int64_t disk_queue_bytes_ = 0;  // bytes of pieces posted to the pool, not yet back
   bool stopping_ = false;
   bool resume_dirty_ = false;
   std::chrono::steady_clock::time_point last_resume_save_ = std::chrono::steady_clock::now();

@@ -20,6 +20,11 @@ namespace bitflow::storage::detail {
 struct OpenFile {
   Fd fd;
   bool writable = false;
+  // Writes through this descriptor take turns: concurrent pwrites to one file only
+  // contend on its inode lock (measured: 10 % of the time spinning), while writes to
+  // different files and all hashing stay parallel.
+  std::mutex write_lock;
+  std::int64_t unflushed = 0;  // bytes written since writeback was last started (write_lock)
 };
 
 class FileCache {

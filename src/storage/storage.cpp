@@ -40,6 +40,18 @@ using detail::quoted;
 namespace {
 
 constexpr std::int32_t parts_key = -1;
+// Writeback of a file's dirty pages is started after this many bytes written to it.
+constexpr std::int64_t writeback_step = 8 << 20;
+
+// Reserves a file's blocks when it is first opened for writing, so that pieces arriving
+// in any order do not grow it as a fragmented sparse file. FALLOC_FL_KEEP_SIZE leaves its
+// size alone (a partial download keeps the size of what was written, as before). Best
+// effort: file systems without fallocate, or a full disk, show up on the writes instead.
+void preallocate(int fd, std::int64_t size) {
+  struct stat st {};
+  if (size <= 0 || ::fstat(fd, &st) != 0 || st.st_blocks * 512 >= size) return;
+  (void)::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(size));
+}
 
 const char* describe(errc e) noexcept {
   switch (e) {
@@ -165,6 +177,7 @@ std::shared_ptr<detail::OpenFile> Storage::acquire(std::int32_t key, bool write,
   if (write) {
     mode_t mode = info && info->executable ? 0755 : 0644;
     file->fd = detail::open_file(save_path_, rel, O_RDWR | O_CREAT, mode, error);
+    if (file->fd && info != nullptr) preallocate(file->fd.get(), info->size);
   } else {
     file->fd = detail::open_file(save_path_, rel, O_RDWR, 0, error);
     if (!file->fd && error.code == errc::open_failed) {  // read-only file or file system
@@ -203,13 +216,17 @@ bool Storage::transfer(PieceIndex piece, std::uint32_t offset, std::span<char> r
     auto handle = acquire(key, writing, error);
     if (!handle) return false;
     if (writing) {
+      std::lock_guard guard(handle->write_lock);
       if (!detail::pwrite_all(handle->fd.get(), write_data.subspan(done, n), position, rel, error))
         return false;
-      // Start writing these pages back now (asynchronously) rather than leaving a whole
-      // download's worth of dirty pages to the next sync(): that fsync then has little
-      // left to do. Best effort: a failure here is only a missed hint.
-      (void)::sync_file_range(handle->fd.get(), position, static_cast<off_t>(n),
-                              SYNC_FILE_RANGE_WRITE);
+      // Every few MiB, start writing the file's dirty pages back (asynchronously) rather
+      // than leaving a whole download's worth to the next sync(): that fsync then has
+      // little left to do. Best effort: a failure here is only a missed hint.
+      handle->unflushed += static_cast<std::int64_t>(n);
+      if (handle->unflushed >= writeback_step) {
+        (void)::sync_file_range(handle->fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+        handle->unflushed = 0;
+      }
       mark_dirty(key);
     } else if (!detail::pread_all(handle->fd.get(), read_out.subspan(done, n), position, rel,
                                   error)) {

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <stdexcept>
+#include <utility>
 
 #include "bitflow/error.hpp"
 #include "util/hex.hpp"
@@ -59,6 +60,50 @@ Sha1Hash sha1(std::string_view data) {
 }
 Sha256Hash sha256(std::string_view data) {
   return evp_digest<Sha256Hash>(EVP_sha256(), data);
+}
+
+namespace {
+[[noreturn]] void digest_failed() {
+  throw Error(std::make_error_code(std::errc::not_enough_memory), "OpenSSL: digest failed");
+}
+EVP_MD_CTX* as_context(void* p) {
+  return static_cast<EVP_MD_CTX*>(p);
+}
+}  // namespace
+
+Sha1Hasher::Sha1Hasher() : context_(EVP_MD_CTX_new()) {
+  if (context_ == nullptr || EVP_DigestInit_ex(as_context(context_), EVP_sha1(), nullptr) != 1) {
+    EVP_MD_CTX_free(as_context(context_));
+    digest_failed();
+  }
+}
+
+Sha1Hasher::~Sha1Hasher() {
+  EVP_MD_CTX_free(as_context(context_));
+}
+
+Sha1Hasher::Sha1Hasher(Sha1Hasher&& other) noexcept : context_(other.context_) {
+  other.context_ = nullptr;
+}
+
+Sha1Hasher& Sha1Hasher::operator=(Sha1Hasher&& other) noexcept {
+  std::swap(context_, other.context_);
+  return *this;
+}
+
+void Sha1Hasher::update(std::string_view data) {
+  if (context_ == nullptr) throw std::logic_error("Sha1Hasher: used after a move");
+  if (EVP_DigestUpdate(as_context(context_), data.data(), data.size()) != 1) digest_failed();
+}
+
+Sha1Hash Sha1Hasher::finish() {
+  if (context_ == nullptr) throw std::logic_error("Sha1Hasher: used after a move");
+  Sha1Hash out;
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(as_context(context_), out.bytes.data(), &len) != 1 ||
+      len != Sha1Hash::size() || EVP_DigestInit_ex(as_context(context_), EVP_sha1(), nullptr) != 1)
+    digest_failed();
+  return out;
 }
 
 }  // namespace bitflow

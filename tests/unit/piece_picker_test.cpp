@@ -171,6 +171,40 @@ TEST_CASE("picker finishes partial pieces before starting new ones", "[picker]")
   }
 }
 
+TEST_CASE("a pick starts no more new pieces than the caller allows", "[picker]") {
+  for (unsigned s = 0; s < 10; ++s) {
+    PiecePicker picker(Geometry(piece_len, {10 * piece_len}));
+    for (std::int32_t p = 0; p < 4; ++p)  // past random-first
+      picker.piece_verified(P(p));
+    PeerKey a = seed(picker);
+    std::mt19937 rng(s);
+    auto first = picker.pick(a, 100, rng, 2);
+    CHECK(first.size() == 8);  // two whole pieces of 4 blocks
+    CHECK(pieces_of(first).size() == 2);
+    CHECK(picker.num_partial_pieces() == 2);
+    // With no allowance left, only the partial pieces' free blocks are handed out.
+    picker.abort_request(first.back().block, a);
+    auto rest = picker.pick(a, 100, rng, 0);
+    REQUIRE(rest.size() == 1);
+    CHECK(rest[0].block == first.back().block);
+    CHECK(picker.pick(a, 100, rng, 0).empty());
+    CHECK(picker.num_partial_pieces() == 2);
+    // The default is no limit.
+    CHECK(picker.pick(a, 100, rng).size() == 16);
+  }
+}
+
+TEST_CASE("sequential mode respects the limit on new pieces too", "[picker]") {
+  PiecePicker picker(Geometry(piece_len, {10 * piece_len}));
+  picker.set_sequential(true);
+  PeerKey a = seed(picker);
+  std::mt19937 rng(1);
+  auto first = picker.pick(a, 100, rng, 1);
+  CHECK(pieces_of(first) == std::set<std::int32_t>{0});
+  CHECK(picker.pick(a, 100, rng, 0).empty());
+  CHECK(pieces_of(picker.pick(a, 100, rng, 2)) == std::set<std::int32_t>{1, 2});
+}
+
 TEST_CASE("picker prefers the partial piece this peer can complete", "[picker]") {
   PiecePicker picker(Geometry(piece_len, {10 * piece_len}));
   for (std::int32_t p = 0; p < 4; ++p)
