@@ -15,12 +15,15 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cctype>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 
 #include "util/error_category.hpp"
 
@@ -40,6 +43,10 @@ const char* describe(errc e) noexcept {
       return "response body too large";
     case errc::cancelled:
       return "transfer cancelled";
+    case errc::aborted:
+      return "transfer stopped by its receiver";
+    case errc::too_slow:
+      return "transfer too slow";
   }
   return nullptr;
 }
@@ -75,6 +82,8 @@ struct CurlReactor::Impl {
     HttpResponse response;
     Handler handler;
     bool too_large = false;
+    bool started = false;  // on_start has run
+    bool aborted = false;  // on_start or on_data said stop
     char error_buffer[CURL_ERROR_SIZE] = {};
   };
 
@@ -154,9 +163,46 @@ struct CurlReactor::Impl {
     return 0;
   }
 
+  // Each header line of every response (redirects and 100 Continue included): a status
+  // line starts a new response, so only the final one's fields remain.
+  static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* t_ptr) {
+    auto* t = static_cast<Transfer*>(t_ptr);
+    const std::size_t n = size * count;
+    std::string_view line(data, n);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+      line.remove_suffix(1);
+    if (line.starts_with("HTTP/")) {
+      t->response.headers.clear();
+    } else if (auto colon = line.find(':'); colon != std::string_view::npos && colon > 0) {
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
+      t->response.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+    }
+    return n;
+  }
+
+  // Hands the final response's status and headers to on_start, once.
+  static bool start_streaming(Transfer& t) {
+    if (t.started) return !t.aborted;
+    t.started = true;
+    curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &t.response.status);
+    if (t.request.on_start && !t.request.on_start(t.response)) t.aborted = true;
+    return !t.aborted;
+  }
+
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* t_ptr) {
     auto* t = static_cast<Transfer*>(t_ptr);
     std::size_t n = size * count;
+    if (t->request.on_data) {
+      if (!start_streaming(*t) || !t->request.on_data(std::string_view(data, n))) {
+        t->aborted = true;
+        return 0;  // makes libcurl fail the transfer with CURLE_WRITE_ERROR
+      }
+      return n;
+    }
     if (t->response.body.size() + n > t->request.max_body) {
       t->too_large = true;
       return 0;  // makes libcurl fail the transfer with CURLE_WRITE_ERROR
@@ -210,17 +256,30 @@ struct CurlReactor::Impl {
 
   static ErrorInfo outcome(Transfer& t, CURLcode result) {
     ErrorInfo error;
+    char* url = nullptr;
+    curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &url);
+    if (url) t.response.effective_url = url;
+    if (result == CURLE_OK && t.request.on_data && !start_streaming(t)) {
+      error.code = make_error_code(errc::aborted);
+      error.message = redacted(t.request.url) + ": stopped by the receiver";
+      return error;
+    }
     if (result == CURLE_OK) {
       curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &t.response.status);
-      char* url = nullptr;
-      curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &url);
-      if (url) t.response.effective_url = url;
       return error;
     }
     t.response.body.clear();  // a partial body is of no use to anyone; free it now
     t.response.body.shrink_to_fit();
     std::string detail = t.error_buffer[0] ? t.error_buffer : curl_easy_strerror(result);
-    if (t.too_large) {
+    if (t.aborted) {
+      error.code = make_error_code(errc::aborted);
+      error.message = redacted(t.request.url) + ": stopped by the receiver";
+    } else if (result == CURLE_OPERATION_TIMEDOUT && t.request.low_speed_limit > 0 &&
+               (t.request.timeout.count() == 0 ||  // no deadline: only the speed limit times out
+                std::string_view(detail).find("too slow") != std::string_view::npos)) {
+      error.code = make_error_code(errc::too_slow);
+      error.message = redacted(t.request.url) + ": " + detail;
+    } else if (t.too_large) {
       error.code = make_error_code(errc::body_too_large);
       error.message = redacted(t.request.url) + ": response larger than " +
                       std::to_string(t.request.max_body) + " bytes";
@@ -272,16 +331,31 @@ struct CurlReactor::Impl {
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+    if (r.range) curl_easy_setopt(e, CURLOPT_RANGE, r.range->c_str());
+    if (r.low_speed_limit > 0 && r.low_speed_time.count() > 0) {
+      curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, r.low_speed_limit);
+      curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(r.low_speed_time.count()));
+    }
+    if (r.use_netrc) curl_easy_setopt(e, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
+    if (r.ssh_known_hosts) curl_easy_setopt(e, CURLOPT_SSH_KNOWNHOSTS, r.ssh_known_hosts->c_str());
+    if (r.ssh_private_key)
+      curl_easy_setopt(e, CURLOPT_SSH_PRIVATE_KEYFILE, r.ssh_private_key->c_str());
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms(r.timeout));
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms(r.connect_timeout));
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, r.max_redirects > 0 ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, r.max_redirects);
     curl_easy_setopt(e, CURLOPT_USERAGENT, r.user_agent.c_str());
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // whatever libcurl can decode
+    if (r.decode_content)
+      curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // whatever libcurl can decode
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, r.verify_tls ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, r.verify_tls ? 2L : 0L);
     if (r.proxy) curl_easy_setopt(e, CURLOPT_PROXY, r.proxy->c_str());
-    if (r.method != "GET") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    if (r.method == "HEAD")
+      curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    else if (r.method != "GET")
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
     if (!r.body.empty() || r.method == "POST" || r.method == "PUT") {
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
       curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
@@ -336,6 +410,45 @@ std::size_t CurlReactor::active() const noexcept {
 
 void CurlReactor::connect_cancellation(TransferId id, asio::cancellation_slot slot) {
   slot.assign([this, id](asio::cancellation_type) { cancel(id); });
+}
+
+std::optional<std::string> HttpResponse::header(std::string_view name) const {
+  auto same = [name](const std::string& candidate) {
+    return candidate.size() == name.size() &&
+           std::equal(candidate.begin(), candidate.end(), name.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) ==
+                    std::tolower(static_cast<unsigned char>(b));
+           });
+  };
+  for (auto it = headers.rbegin(); it != headers.rend(); ++it)
+    if (same(it->first)) return it->second;
+  return std::nullopt;
+}
+
+namespace {
+// Owns the reactor of one io_context. Services are shut down before the context's
+// scheduler, so the reactor is destroyed in shutdown(): the cancellations it posts are
+// still queued (and then destroyed with the context, as every pending handler is).
+class ReactorService : public asio::execution_context::service {
+ public:
+  using key_type = ReactorService;
+  static inline asio::execution_context::id id;
+  explicit ReactorService(asio::execution_context& context)
+      : service(context),
+        reactor_(std::make_unique<CurlReactor>(static_cast<asio::io_context&>(context))) {}
+  CurlReactor& reactor() {
+    if (!reactor_) throw std::logic_error("net::shared_reactor: the io_context is shutting down");
+    return *reactor_;
+  }
+
+ private:
+  void shutdown() override { reactor_.reset(); }
+  std::unique_ptr<CurlReactor> reactor_;
+};
+}  // namespace
+
+CurlReactor& shared_reactor(asio::io_context& io) {
+  return asio::use_service<ReactorService>(io).reactor();
 }
 
 }  // namespace bitflow::net

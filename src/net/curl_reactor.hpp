@@ -18,7 +18,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "bitflow/error.hpp"
@@ -31,9 +33,13 @@ enum class errc {
   timed_out,            ///< the request's deadline passed
   body_too_large,       ///< the body exceeded HttpRequest::max_body
   cancelled,            ///< cancel() or the awaiting coroutine's cancellation
+  aborted,              ///< HttpRequest::on_start or on_data returned false
+  too_slow,             ///< slower than HttpRequest::low_speed_limit for low_speed_time
 };
 const std::error_category& category() noexcept;
 std::error_code make_error_code(errc e) noexcept;
+
+struct HttpResponse;
 
 struct HttpRequest {
   std::string url;
@@ -48,12 +54,41 @@ struct HttpRequest {
   std::string user_agent = bitflow::user_agent;
   std::optional<std::string> proxy;  ///< libcurl proxy syntax ("socks5h://host:port", ...)
   bool verify_tls = true;
+  /// Ask for (and decode) compressed bodies. Off for downloads of byte ranges.
+  bool decode_content = true;
+
+  // ---- for downloads ----
+  /// "FIRST-LAST" or "FIRST-" (bytes): an HTTP Range request, FTP's REST, an SFTP seek.
+  std::optional<std::string> range;
+  /// End the transfer (errc::too_slow) when it moves fewer than low_speed_limit bytes/s
+  /// for low_speed_time; 0 turns it off. (A stalled server, not a slow one, is the
+  /// usual case: headers, then silence.)
+  long low_speed_limit = 0;
+  std::chrono::seconds low_speed_time{0};
+  /// Take user and password from ~/.netrc (or $NETRC) when the URL has none.
+  bool use_netrc = false;
+  /// SFTP/SCP: the known_hosts file the server's key must be in, and a private key.
+  std::optional<std::string> ssh_known_hosts;
+  std::optional<std::string> ssh_private_key;
+  /// Streaming. When on_data is set the body is not collected into HttpResponse::body
+  /// (max_body does not apply): every chunk is handed over as it arrives. on_start sees
+  /// the final response's status and headers once, before the first chunk (or at the end
+  /// when there is no body). Either returning false ends the transfer with errc::aborted.
+  /// Both run inside libcurl's callbacks, on the io_context's thread: they must not call
+  /// the reactor (return false to stop instead) and should be quick.
+  std::function<bool(const HttpResponse&)> on_start;
+  std::function<bool(std::string_view)> on_data;
 };
 
 struct HttpResponse {
   long status = 0;
   std::string body;
   std::string effective_url;  ///< after redirects
+  /// The final response's header fields in order, names as sent (FTP and SFTP have none,
+  /// except the Content-Length and Last-Modified libcurl reports for them).
+  std::vector<std::pair<std::string, std::string>> headers;
+  /// The last value of header `name` (case-insensitive), or nullopt.
+  [[nodiscard]] std::optional<std::string> header(std::string_view name) const;
 };
 
 class CurlReactor {
@@ -105,6 +140,10 @@ void CurlReactor::initiate(H handler, HttpRequest request) {
   });
   if (slot.is_connected()) connect_cancellation(id, slot);
 }
+
+/// The reactor shared by everything on `io` (created on first use, destroyed with `io`):
+/// one libcurl multi handle per io_context, so connections to the same hosts are reused.
+CurlReactor& shared_reactor(boost::asio::io_context& io);
 
 }  // namespace bitflow::net
 
