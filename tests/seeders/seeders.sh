@@ -59,8 +59,9 @@
 # its address and PID, sets the variables above and records the PID for stop_seeders.
 # It returns 1, with the reason and the log's tail on stderr, when the program does not
 # come up; it exits the calling script with 77 (ctest's "skipped") when the program is not
-# installed. Call the functions directly, never inside $(...): they set variables and may
-# exit. Each seeder also stops by itself after SEEDER_LIFETIME seconds.
+# installed, or with 1 (a failure) under CI (CI=true), where scripts/setup.sh has installed
+# every one of them. Call the functions directly, never inside $(...): they set variables
+# and may exit. Each seeder also stops by itself after SEEDER_LIFETIME seconds.
 #
 # Everything listens on 127.0.0.1 only, with DHT, LSD/LPD, PEX, UPnP/NAT-PMP off;
 # encryption is allowed but never required (transmission: "preferred", its default).
@@ -81,7 +82,14 @@ STATIC_TRACKER_URL='' STATIC_TRACKER_PID=''
 BF_SEEDER_PORT='' BF_SEEDER_PID='' BF_SEEDER_OUT='' BF_SEEDER_LOG=''
 SEEDER_STATUS=''
 
-_seeder_skip() {
+# _seeder_missing <what>: a program scripts/setup.sh installs is not there. Under CI
+# (CI=true), where setup.sh has run, the calling script fails (exit 1); elsewhere it is
+# skipped (exit 77, ctest's "skipped"). Either way one line says what is missing.
+_seeder_missing() {
+  if [[ ${CI:-} == true ]]; then
+    echo "FAIL: $* (scripts/setup.sh installs it, and CI=true)" >&2
+    exit 1
+  fi
   echo "SKIPPED: $*" >&2
   exit 77
 }
@@ -101,17 +109,17 @@ _seeder_probe() {
 }
 
 _seeder_require_python() {
-  [[ -x $SEEDER_PYTHON ]] || _seeder_skip "required tool '$SEEDER_PYTHON' is not installed"
+  [[ -x $SEEDER_PYTHON ]] || _seeder_missing "required tool '$SEEDER_PYTHON' is not installed"
 }
 
 _seeder_require_libtorrent() {
   _seeder_require_python
   "$SEEDER_PYTHON" -c 'import libtorrent' 2>/dev/null ||
-    _seeder_skip "required tool python3-libtorrent is not installed (cannot import it in $SEEDER_PYTHON)"
+    _seeder_missing "required tool python3-libtorrent is not installed (cannot import it in $SEEDER_PYTHON)"
 }
 
 _seeder_require_tool() {
-  command -v "$1" >/dev/null 2>&1 || _seeder_skip "required tool '$1' is not installed"
+  command -v "$1" >/dev/null 2>&1 || _seeder_missing "required tool '$1' is not installed"
 }
 
 # _seeder_abs <path>: the absolute path (the folder must exist for a relative one).
