@@ -1,5 +1,6 @@
 #include "test_seeder.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -28,6 +29,7 @@ struct TestSeeder::State {
   std::list<std::shared_ptr<tcp::socket>> sockets;
   std::int64_t served = 0;
   int metadata_served = 0;
+  int handshakes = 0;
   bool closed = false;
 };
 
@@ -65,6 +67,12 @@ asio::awaitable<void> serve(std::shared_ptr<TestSeeder::State> s,
   std::optional<peer::Handshake> theirs;
   while (!(theirs = reader.next_handshake()))
     co_await read_more();
+  if (theirs->info_hash == s->torrent.info_hash()) ++s->handshakes;
+  if (s->behaviour.never_answer) {
+    std::array<char, 512> sink{};
+    for (;;)  // until the peer closes the connection or the seeder is destroyed
+      co_await socket->async_read_some(asio::buffer(sink), asio::use_awaitable);
+  }
 
   peer::Handshake ours;
   ours.info_hash = s->behaviour.wrong_info_hash ? sha1("another torrent") : s->torrent.info_hash();
@@ -157,6 +165,10 @@ std::int64_t TestSeeder::bytes_served() const {
 
 int TestSeeder::metadata_pieces_served() const {
   return state_->metadata_served;
+}
+
+int TestSeeder::handshakes_received() const {
+  return state_->handshakes;
 }
 
 }  // namespace bitflow::test

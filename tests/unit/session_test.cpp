@@ -104,6 +104,7 @@ TEST_CASE("session refuses a peer that answers for another torrent", "[session]"
   TestSeeder good(io, *f.torrent, f.content);
   auto status = download(io, f, f.root / "out", {wrong.address(), good.address()});
   REQUIRE(status.state == TorrentState::finished);
+  CHECK(wrong.handshakes_received() >= 1);  // it was dialled, and its answer refused
   CHECK(wrong.bytes_served() == 0);
 }
 
