@@ -184,12 +184,18 @@ TEST_CASE("torrent fetcher cancel stops for good", "[fetcher]") {
   params.peers = {seeder.address()};
   TorrentFetcher fetcher(io, session, params);
   fetcher.start();
-  bitflow::test::run_for(io, 200ms);
+  REQUIRE(session.torrents().size() == 1);
+  auto torrent = session.torrents().front();
+  // Under way: connected to the seeder (which never sends, so it stays downloading).
+  REQUIRE(run_until(io, [&] { return torrent.status().peers == 1; }));
   fetcher.cancel();
-  bitflow::test::run_for(io, 300ms);
   CHECK(fetcher.status().state == FetchState::cancelled);
+  // Cancelling removes the torrent from the session.
+  REQUIRE(run_until(io, [&] { return session.torrents().empty(); }));
+  CHECK_FALSE(torrent.valid());
   fetcher.resume();  // a cancelled fetch does not come back
   CHECK(fetcher.status().state == FetchState::cancelled);
+  CHECK(session.torrents().empty());
   bool stopped = false;
   asio::co_spawn(io, session.stop_all(), [&](std::exception_ptr) { stopped = true; });
   run_until(
