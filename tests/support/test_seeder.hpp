@@ -26,6 +26,9 @@ struct SeederBehaviour {
   bool serve_metadata = false;    ///< speak BEP 10 and answer ut_metadata requests (BEP 9)
   bool corrupt_metadata = false;  ///< ...with the info dictionary's first byte flipped
   bool never_answer = false;      ///< read the handshake, then say nothing (stay connected)
+  /// leave this piece out of the bitfield (and refuse requests for it) until
+  /// announce_withheld()
+  std::optional<std::int32_t> withhold_piece = std::nullopt;
 };
 
 class TestSeeder {
@@ -45,6 +48,9 @@ class TestSeeder {
   [[nodiscard]] int metadata_pieces_served() const;
   /// Handshakes received so far that name this torrent's info-hash (one per connection).
   [[nodiscard]] int handshakes_received() const;
+  /// Stops withholding SeederBehaviour::withhold_piece: a HAVE for it goes to every peer
+  /// connected now, and later ones see it in the bitfield.
+  void announce_withheld();
 
   struct State;  // shared with the serving coroutines, which may outlive the object
 
