@@ -138,11 +138,15 @@ TEST_CASE("a seed refuses to stay connected to another seed", "[seeding]") {
   params.seed = {std::nullopt, std::nullopt};
   auto seed_b = b.add(std::move(params));
   // They do connect (a handshake on both sides), and then both connections end.
-  bool parted = run_until(io, [&] {
-    return peers_a.connected >= 1 && peers_b.connected >= 1 &&
-           peers_a.disconnected == peers_a.connected && peers_b.disconnected == peers_b.connected &&
-           seed_a.status().peers == 0 && seed_b.status().peers == 0;
-  });
+  bool parted = run_until(
+      io,
+      [&] {
+        return peers_a.connected >= 1 && peers_b.connected >= 1 &&
+               peers_a.disconnected == peers_a.connected &&
+               peers_b.disconnected == peers_b.connected && seed_a.status().peers == 0 &&
+               seed_b.status().peers == 0;
+      },
+      30s);
   INFO("a: " << peers_a.connected << " connected, " << peers_a.disconnected << " disconnected; b: "
              << peers_b.connected << " connected, " << peers_b.disconnected << " disconnected");
   REQUIRE(parted);
