@@ -2,8 +2,15 @@
 #
 # Conventions: every script is called as `script <bitflow-cli> <scratch-dir> [more...]`,
 # keeps all its files in the scratch folder (emptied first), exits 0 when everything
-# agrees, 1 on the first disagreement and 77 (ctest's "skipped") when a tool it needs
-# is not installed.
+# agrees, 1 on the first disagreement and 77 (ctest's "skipped") only when something it
+# needs is missing and may be missing, with one line saying what:
+#   * a bitflow command the test exercises must exist: a missing one is a failure
+#     (require_bitflow_command), never a skip;
+#   * the tools the tests run (require_tool, require_python, require_libtorrent, have_tool)
+#     are all installed by scripts/setup.sh: under CI (CI=true), where setup.sh has run,
+#     a missing one is a failure; elsewhere (a developer's machine) it skips the test;
+#   * only optional things (not installed by setup.sh, or out of our hands, such as the
+#     npm registry for bittorrent-tracker) skip under CI too, saying why (skip).
 # shellcheck shell=bash
 
 INTEGRATION_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -46,18 +53,48 @@ init() {
   export LC_ALL=C.UTF-8
 }
 
+# missing <what>: something scripts/setup.sh installs is not there: a failure under CI
+# (CI=true), a skip elsewhere.
+missing() {
+  [[ ${CI:-} != true ]] || die "$* (scripts/setup.sh installs it, and CI=true)"
+  skip "$*"
+}
+
 require_tool() {
-  command -v "$1" >/dev/null 2>&1 || skip "required tool '$1' is not installed"
+  command -v "$1" >/dev/null 2>&1 || missing "required tool '$1' is not installed"
+}
+
+# have_tool <tool>: true when it is installed. When it is not, false (for a part of a
+# test that can be left out, saying so) or, under CI, a failure.
+have_tool() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  [[ ${CI:-} != true ]] || die "required tool '$1' is not installed (scripts/setup.sh installs it, and CI=true)"
+  return 1
 }
 
 require_python() {
-  [[ -x $SYSTEM_PYTHON ]] || skip "required tool '$SYSTEM_PYTHON' is not installed"
+  [[ -x $SYSTEM_PYTHON ]] || missing "required tool '$SYSTEM_PYTHON' is not installed"
 }
 
 require_libtorrent() {
   require_python
   "$SYSTEM_PYTHON" -c 'import libtorrent' 2>/dev/null ||
-    skip "required tool python3-libtorrent is not installed (cannot import it in $SYSTEM_PYTHON)"
+    missing "required tool python3-libtorrent is not installed (cannot import it in $SYSTEM_PYTHON)"
+}
+
+# require_bitflow_command <command> <arguments...>: the CLI must have the command, or the
+# test fails. `bitflow <command> --help` prints the general usage and exits 0 for any
+# command, even an unknown one, so the usage must name the command as a word ("--seed"
+# does not count for seed), and running it with <arguments> (chosen to fail quickly, e.g.
+# a torrent that does not exist) must not be refused as an unknown command.
+require_bitflow_command() {
+  local command=$1 out word_re
+  shift
+  word_re='(^|[^-[:alnum:]])'"$command"'([[:space:]]|$)'
+  out=$("$BITFLOW" "$command" --help 2>&1) || die "bitflow $command --help failed: $out"
+  [[ $out =~ $word_re ]] || die "bitflow has no '$command' command: its usage does not name it"
+  out=$(timeout -k 2 10 "$BITFLOW" "$command" "$@" 2>&1 </dev/null) || true
+  [[ $out != *"unknown command"* ]] || die "bitflow has no '$command' command: $out"
 }
 
 oracle() {

@@ -16,6 +16,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$INTEGRATION_DIR/../seeders/seeders.sh"
 
 init "$@"
+require_bitflow_command download "$SCRATCH/no-such.torrent" -o "$SCRATCH/tmp/none"
+require_bitflow_command seed "$SCRATCH/no-such.torrent" "$SCRATCH/tmp"
 require_libtorrent
 require_tool transmission-daemon
 require_tool transmission-remote

@@ -68,7 +68,7 @@ http_get() {
 }
 
 step "opentracker"
-if command -v opentracker >/dev/null 2>&1; then
+if have_tool opentracker; then
   start_opentracker "$SCRATCH/opentracker" "$HASH_A" "$HASH_B" || die "opentracker did not start"
   check_swarm_udp opentracker "$OPENTRACKER_PORT" "$HASH_B"
   url="http://127.0.0.1:$OPENTRACKER_PORT/announce?info_hash=$(_percent_encode "$HASH_A")&peer_id=$PEER_A&port=6881&uploaded=0&downloaded=0&left=0&event=started&compact=1"
@@ -86,9 +86,13 @@ else
 fi
 
 step "bittorrent-tracker"
-if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-  # A skip (no npm registry) must not end the self-test: run it in a subshell first.
-  if (start_bittorrent_tracker "$SCRATCH/bt-probe" >/dev/null && stop_trackers); then
+if have_tool node && have_tool npm; then
+  # A skip (no npm registry) must not end the self-test: run it in a subshell first. Any
+  # other way of not starting is a failure.
+  status=0
+  (start_bittorrent_tracker "$SCRATCH/bt-probe" >/dev/null && stop_trackers) || status=$?
+  [[ $status -eq 0 || $status -eq $SKIP_STATUS ]] || die "bittorrent-tracker did not start"
+  if [[ $status -eq 0 ]]; then
     start_bittorrent_tracker "$SCRATCH/bittorrent-tracker" || die "bittorrent-tracker did not start"
     check_swarm_udp bittorrent-tracker "$BT_TRACKER_PORT" "$HASH_B"
     url="http://127.0.0.1:$BT_TRACKER_PORT/announce?info_hash=$(_percent_encode "$HASH_A")&peer_id=$PEER_A&port=6881&uploaded=0&downloaded=0&left=0&event=started&compact=1"
@@ -98,7 +102,7 @@ if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
     stop_tracker "$BT_TRACKER_PID"
     step "bittorrent-tracker: HTTP announce and stop work"
   else
-    step "bittorrent-tracker could not be installed or started: not checked"
+    step "bittorrent-tracker could not be installed (see above): not checked"
   fi
 else
   step "node/npm are not installed: bittorrent-tracker not checked"

@@ -26,8 +26,10 @@ Options:
                       limits by default; this puts every address in the limited class.
   --high-performance  apply lt.high_performance_seed()
   --stats-file F      rewritten (atomically) every 0.25 s with
-                      "uploaded=N peers=N corrupt_blocks=N state=S": payload bytes
-                      uploaded so far, peers connected, blocks of corrupted pieces sent
+                      "uploaded=N peers=N corrupt_blocks=N state=S writes=N": payload
+                      bytes uploaded so far, peers connected, blocks of corrupted pieces
+                      sent, and how many times the file was written (1 the first time),
+                      so a reader can wait for figures made after some moment
 
 Exit status: 0 after a clean stop, 1 on failure, 2 on bad usage.
 """
@@ -176,11 +178,14 @@ def main():
     ready = False
     corrupt_blocks = 0
     next_stats = 0.0
+    stats_writes = 0
 
     def stats_line(state):
+        nonlocal stats_writes
+        stats_writes += 1
         st = handle.status()
         return (f"uploaded={st.total_payload_upload} peers={st.num_peers} "
-                f"corrupt_blocks={corrupt_blocks} state={state}\n")
+                f"corrupt_blocks={corrupt_blocks} state={state} writes={stats_writes}\n")
 
     while not stop and time.monotonic() < deadline:
         for a in ses.pop_alerts():

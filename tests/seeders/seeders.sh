@@ -22,6 +22,7 @@
 #   #   -> ARIA2_SEEDER_PORT, ARIA2_SEEDER_PID, ARIA2_SEEDER_RPC_PORT, ARIA2_SEEDER_LOG
 #   lt_download "$SCRATCH/m.torrent" "$SCRATCH/out" 60 "127.0.0.1:$LT_SEEDER_PORT"
 #   check_download "$SCRATCH/m.torrent" "$SCRATCH/data" "$SCRATCH/out" [INDEX...]
+#   wait_seeder_settled "$LT_SEEDER_STATS"       # after a leecher has gone: figures include it
 #   seeder_stat "$LT_SEEDER_STATS" uploaded      # payload bytes the lt seeder has sent
 #   start_static_tracker "$SCRATCH/st" "127.0.0.1:$LT_SEEDER_PORT"   # -> STATIC_TRACKER_URL
 #   aria2_download "$SCRATCH/m.torrent" "$SCRATCH/out2" 60 "$STATIC_TRACKER_URL"
@@ -59,8 +60,9 @@
 # its address and PID, sets the variables above and records the PID for stop_seeders.
 # It returns 1, with the reason and the log's tail on stderr, when the program does not
 # come up; it exits the calling script with 77 (ctest's "skipped") when the program is not
-# installed. Call the functions directly, never inside $(...): they set variables and may
-# exit. Each seeder also stops by itself after SEEDER_LIFETIME seconds.
+# installed, or with 1 (a failure) under CI (CI=true), where scripts/setup.sh has installed
+# every one of them. Call the functions directly, never inside $(...): they set variables
+# and may exit. Each seeder also stops by itself after SEEDER_LIFETIME seconds.
 #
 # Everything listens on 127.0.0.1 only, with DHT, LSD/LPD, PEX, UPnP/NAT-PMP off;
 # encryption is allowed but never required (transmission: "preferred", its default).
@@ -81,7 +83,14 @@ STATIC_TRACKER_URL='' STATIC_TRACKER_PID=''
 BF_SEEDER_PORT='' BF_SEEDER_PID='' BF_SEEDER_OUT='' BF_SEEDER_LOG=''
 SEEDER_STATUS=''
 
-_seeder_skip() {
+# _seeder_missing <what>: a program scripts/setup.sh installs is not there. Under CI
+# (CI=true), where setup.sh has run, the calling script fails (exit 1); elsewhere it is
+# skipped (exit 77, ctest's "skipped"). Either way one line says what is missing.
+_seeder_missing() {
+  if [[ ${CI:-} == true ]]; then
+    echo "FAIL: $* (scripts/setup.sh installs it, and CI=true)" >&2
+    exit 1
+  fi
   echo "SKIPPED: $*" >&2
   exit 77
 }
@@ -101,17 +110,17 @@ _seeder_probe() {
 }
 
 _seeder_require_python() {
-  [[ -x $SEEDER_PYTHON ]] || _seeder_skip "required tool '$SEEDER_PYTHON' is not installed"
+  [[ -x $SEEDER_PYTHON ]] || _seeder_missing "required tool '$SEEDER_PYTHON' is not installed"
 }
 
 _seeder_require_libtorrent() {
   _seeder_require_python
   "$SEEDER_PYTHON" -c 'import libtorrent' 2>/dev/null ||
-    _seeder_skip "required tool python3-libtorrent is not installed (cannot import it in $SEEDER_PYTHON)"
+    _seeder_missing "required tool python3-libtorrent is not installed (cannot import it in $SEEDER_PYTHON)"
 }
 
 _seeder_require_tool() {
-  command -v "$1" >/dev/null 2>&1 || _seeder_skip "required tool '$1' is not installed"
+  command -v "$1" >/dev/null 2>&1 || _seeder_missing "required tool '$1' is not installed"
 }
 
 # _seeder_abs <path>: the absolute path (the folder must exist for a relative one).
@@ -225,14 +234,45 @@ check_download() {
 
 # seeder_stat <stats-file> [key]: a figure of the libtorrent seeder (LT_SEEDER_STATS,
 # rewritten every 0.25 s): uploaded (payload bytes sent so far, the default), peers
-# (connected now) or corrupt_blocks (blocks of --corrupt-pieces pieces sent so far).
+# (connected now), corrupt_blocks (blocks of --corrupt-pieces pieces sent so far) or
+# writes (how many times the file was written). After a leecher has gone, call
+# wait_seeder_settled before reading what was sent to it.
 seeder_stat() {
-  local key=${2:-uploaded} words word
-  read -r -a words <"$1" 2>/dev/null || return 1
+  local line
+  line=$(cat -- "$1" 2>/dev/null) || return 1
+  seeder_stat_of "$line" "${2:-uploaded}"
+}
+
+# seeder_stat_of <stats line> <key>: the same figure from a line already read (to take
+# several figures from one version of the file).
+seeder_stat_of() {
+  local key=$2 words word
+  read -r -a words <<<"$1"
   for word in "${words[@]}"; do
     [[ $word == "$key="* ]] && printf '%s\n' "${word#*=}" && return 0
   done
   return 1
+}
+
+# wait_seeder_settled <stats-file> [timeout-s, default 30]: waits until the libtorrent
+# seeder has rewritten its figures since the call and has no peer connected, so that they
+# count everything sent to peers that had gone by the call (a leecher that has exited or
+# been killed). Prints the last figures and returns 1 after the timeout.
+wait_seeder_settled() {
+  local stats=$1 limit=${2:-30} first deadline line writes peers
+  first=$(seeder_stat "$stats" writes) || first=0
+  deadline=$((SECONDS + limit))
+  while :; do
+    line=$(cat -- "$stats" 2>/dev/null) || line=''
+    writes=$(seeder_stat_of "$line" writes) || writes=0
+    peers=$(seeder_stat_of "$line" peers) || peers=''
+    ((writes > first)) && [[ $peers == 0 ]] && return 0
+    if ((SECONDS >= deadline)); then
+      _seeder_fail "the libtorrent seeder's figures did not settle (a new write, no peer) within $limit s: '$line'"
+      return 1
+    fi
+    sleep 0.1
+  done
 }
 
 # lt_download <torrent> <out-dir> <timeout-s> <host:port>... [-- lt_leecher options]: the

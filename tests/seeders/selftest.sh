@@ -89,7 +89,8 @@ if lt_download "$SCRATCH/single.torrent" "$SCRATCH/out-bad-only" 8 "127.0.0.1:$B
 fi
 failures=$(sed -n 's/.* \([0-9][0-9]*\) hash failures.*/\1/p' "$log" | tail -n 1)
 [[ ${failures:-0} -gt 0 ]] || die "no hash failures from the corrupting seeder: $(tail -n 3 "$log")"
-sleep 0.5 # the seeder's figures are rewritten every 0.25 s
+# The leecher has exited: once the seeder has seen it go, its figures count all it sent.
+wait_seeder_settled "$LT_SEEDER_STATS" || die "no settled figures from the corrupting seeder"
 bad_blocks=$(seeder_stat "$LT_SEEDER_STATS" corrupt_blocks) || die "no figures from the corrupting seeder"
 ((bad_blocks > 0)) || die "the corrupting seeder counted no block of a corrupted piece sent"
 step "corrupting seeder alone: $bad_blocks blocks of corrupted pieces sent, $failures hash" \

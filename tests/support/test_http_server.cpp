@@ -57,7 +57,8 @@ std::string target_of(std::string_view request_line) {
   return std::string(request_line.substr(first + 1, second - first - 1));
 }
 
-asio::awaitable<void> answer(Connection& c, const HttpReply& reply) {
+// `streams_flowing` counts the stream_forever answers that have written a body chunk.
+asio::awaitable<void> answer(Connection& c, const HttpReply& reply, std::size_t& streams_flowing) {
   switch (reply.kind) {
     case HttpReply::Kind::respond: {
       std::string head = head_of(reply, reply.body.size());
@@ -69,6 +70,8 @@ asio::awaitable<void> answer(Connection& c, const HttpReply& reply) {
       std::string head = head_of(reply, std::uint64_t{1} << 50);
       co_await asio::async_write(c.socket, asio::buffer(head), use_awaitable);
       const std::string chunk(64 * 1024, 'x');
+      co_await asio::async_write(c.socket, asio::buffer(chunk), use_awaitable);
+      ++streams_flowing;
       for (;;)  // until a write fails: the client went away or the server closed the socket
         co_await asio::async_write(c.socket, asio::buffer(chunk), use_awaitable);
     }
@@ -93,6 +96,7 @@ struct TestHttpServer::State {
   std::map<std::string, Handler, std::less<>> handlers;
   std::vector<std::string> request_lines;
   std::vector<std::weak_ptr<Connection>> connections;
+  std::size_t streams_flowing = 0;
   bool stopped = false;
 
   HttpReply dispatch(std::string_view target) {
@@ -125,7 +129,7 @@ struct TestHttpServer::State {
         co_await c->timer.async_wait(use_awaitable);
       }
       if (self->stopped) co_return;
-      co_await answer(*c, reply);
+      co_await answer(*c, reply, self->streams_flowing);
       if (reply.kind != HttpReply::Kind::respond) co_return;
     }
   }
@@ -165,6 +169,10 @@ void TestHttpServer::on(std::string path, HttpReply reply) {
 
 const std::vector<std::string>& TestHttpServer::request_lines() const {
   return state_->request_lines;
+}
+
+std::size_t TestHttpServer::streams_flowing() const {
+  return state_->streams_flowing;
 }
 
 std::size_t TestHttpServer::open_connections() const {

@@ -76,6 +76,8 @@ class TestHttpServer {
   [[nodiscard]] const std::vector<std::string>& request_lines() const;
   /// Connections the server still has open.
   [[nodiscard]] std::size_t open_connections() const;
+  /// stream_forever answers that have got body bytes out so far (also those since ended).
+  [[nodiscard]] std::size_t streams_flowing() const;
 
  private:
   struct State;

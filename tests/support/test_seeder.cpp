@@ -1,5 +1,6 @@
 #include "test_seeder.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,6 +18,37 @@ namespace bitflow::test {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+namespace {
+
+// One connection: everything sent to it goes through its outbox, drained by one writer at
+// a time, so that the serving loop and announce_withheld() never interleave writes.
+struct Connection {
+  explicit Connection(tcp::socket s) : socket(std::move(s)) {}
+  tcp::socket socket;
+  std::string outbox;
+  bool writing = false;
+};
+
+asio::awaitable<void> drain(std::shared_ptr<Connection> c) {
+  c->writing = true;
+  while (!c->outbox.empty() && c->socket.is_open()) {
+    std::string batch = std::move(c->outbox);
+    c->outbox.clear();
+    auto [ec, n] = co_await asio::async_write(c->socket, asio::buffer(batch),
+                                              asio::as_tuple(asio::use_awaitable));
+    (void)n;
+    if (ec) break;  // the connection is gone; the serving loop notices on its next read
+  }
+  c->writing = false;
+}
+
+void send(const std::shared_ptr<Connection>& c, std::string_view bytes) {
+  c->outbox.append(bytes);
+  if (!c->writing) asio::co_spawn(c->socket.get_executor(), drain(c), asio::detached);
+}
+
+}  // namespace
+
 struct TestSeeder::State {
   State(asio::io_context& io, const TorrentInfo& t, std::string data, SeederBehaviour b)
       : torrent(t), content(std::move(data)), behaviour(b), acceptor(io) {}
@@ -25,9 +57,11 @@ struct TestSeeder::State {
   std::string content;
   SeederBehaviour behaviour;
   tcp::acceptor acceptor;
-  std::list<std::shared_ptr<tcp::socket>> sockets;
+  std::list<std::shared_ptr<Connection>> connections;
+  bool withholding = behaviour.withhold_piece.has_value();
   std::int64_t served = 0;
   int metadata_served = 0;
+  int handshakes = 0;
   bool closed = false;
 };
 
@@ -52,8 +86,8 @@ std::optional<std::string> metadata_answer(TestSeeder::State& s, std::string_vie
   return peer::encode_metadata_message(peer::MetadataData{request->piece, total, piece});
 }
 
-asio::awaitable<void> serve(std::shared_ptr<TestSeeder::State> s,
-                            std::shared_ptr<tcp::socket> socket) {
+asio::awaitable<void> serve(std::shared_ptr<TestSeeder::State> s, std::shared_ptr<Connection> c) {
+  tcp::socket* socket = &c->socket;
   const Geometry& g = s->torrent.geometry();
   peer::MessageReader reader(peer::DecodeOptions{}, &g);
   auto read_more = [&]() -> asio::awaitable<void> {
@@ -65,6 +99,12 @@ asio::awaitable<void> serve(std::shared_ptr<TestSeeder::State> s,
   std::optional<peer::Handshake> theirs;
   while (!(theirs = reader.next_handshake()))
     co_await read_more();
+  if (theirs->info_hash == s->torrent.info_hash()) ++s->handshakes;
+  if (s->behaviour.never_answer) {
+    std::array<char, 512> sink{};
+    for (;;)  // until the peer closes the connection or the seeder is destroyed
+      co_await socket->async_read_some(asio::buffer(sink), asio::use_awaitable);
+  }
 
   peer::Handshake ours;
   ours.info_hash = s->behaviour.wrong_info_hash ? sha1("another torrent") : s->torrent.info_hash();
@@ -79,7 +119,8 @@ asio::awaitable<void> serve(std::shared_ptr<TestSeeder::State> s,
   peer::encode_handshake(ours, out);
   std::string bits(static_cast<std::size_t>((g.num_pieces() + 7) / 8), '\0');
   for (std::int32_t p = 0; p < g.num_pieces(); ++p)
-    bits[static_cast<std::size_t>(p / 8)] |= static_cast<char>(0x80 >> (p % 8));
+    if (!(s->withholding && p == s->behaviour.withhold_piece))
+      bits[static_cast<std::size_t>(p / 8)] |= static_cast<char>(0x80 >> (p % 8));
   peer::encode(peer::Bitfield{bits}, out);
   if (extensions) {
     peer::ExtensionHandshake ext;
@@ -87,7 +128,7 @@ asio::awaitable<void> serve(std::shared_ptr<TestSeeder::State> s,
     ext.metadata_size = static_cast<std::int64_t>(s->torrent.info_bytes().size());
     peer::encode(peer::Extended{0, peer::encode_extension_handshake(ext)}, out);
   }
-  co_await asio::async_write(*socket, asio::buffer(out), asio::use_awaitable);
+  send(c, out);
 
   for (;;) {
     co_await read_more();
@@ -95,12 +136,14 @@ asio::awaitable<void> serve(std::shared_ptr<TestSeeder::State> s,
     while (auto m = reader.next()) {
       if (std::holds_alternative<peer::Interested>(*m)) {
         peer::encode(peer::Unchoke{}, out);
-      } else if (auto* r = std::get_if<peer::Request>(&*m); r && !s->behaviour.ignore_requests) {
+      } else if (auto* r = std::get_if<peer::Request>(&*m);
+                 r && !s->behaviour.ignore_requests &&
+                 !(s->withholding && r->piece.value == s->behaviour.withhold_piece)) {
         auto offset = static_cast<std::size_t>(g.piece_offset(r->piece)) + r->begin;
         std::string block = s->content.substr(offset, r->length);
         if (s->behaviour.corrupt_piece == r->piece.value)
-          for (auto& c : block)
-            c = static_cast<char>(~c);
+          for (auto& byte : block)
+            byte = static_cast<char>(~byte);
         peer::encode(peer::Piece{r->piece, r->begin, block}, out);
         s->served += r->length;
       } else if (auto* e = std::get_if<peer::Extended>(&*m)) {
@@ -113,17 +156,17 @@ asio::awaitable<void> serve(std::shared_ptr<TestSeeder::State> s,
         }
       }
     }
-    if (!out.empty()) co_await asio::async_write(*socket, asio::buffer(out), asio::use_awaitable);
+    if (!out.empty()) send(c, out);
   }
 }
 
 asio::awaitable<void> accept_loop(std::shared_ptr<TestSeeder::State> s) {
   while (!s->closed) {
-    auto socket = std::make_shared<tcp::socket>(s->acceptor.get_executor());
-    auto [ec] = co_await s->acceptor.async_accept(*socket, asio::as_tuple(asio::use_awaitable));
+    auto [ec, socket] = co_await s->acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
-    s->sockets.push_back(socket);
-    asio::co_spawn(s->acceptor.get_executor(), serve(s, socket), asio::detached);
+    auto c = std::make_shared<Connection>(std::move(socket));
+    s->connections.push_back(c);
+    asio::co_spawn(s->acceptor.get_executor(), serve(s, c), asio::detached);
   }
 }
 
@@ -143,8 +186,17 @@ TestSeeder::~TestSeeder() {
   state_->closed = true;
   boost::system::error_code ignored;
   state_->acceptor.close(ignored);
-  for (auto& socket : state_->sockets)
-    socket->close(ignored);
+  for (auto& c : state_->connections)
+    c->socket.close(ignored);
+}
+
+void TestSeeder::announce_withheld() {
+  if (!state_->withholding) return;
+  state_->withholding = false;
+  std::string have;
+  peer::encode(peer::Have{PieceIndex(*state_->behaviour.withhold_piece)}, have);
+  for (auto& c : state_->connections)
+    if (c->socket.is_open()) send(c, have);
 }
 
 std::string TestSeeder::address() const {
@@ -157,6 +209,10 @@ std::int64_t TestSeeder::bytes_served() const {
 
 int TestSeeder::metadata_pieces_served() const {
   return state_->metadata_served;
+}
+
+int TestSeeder::handshakes_received() const {
+  return state_->handshakes;
 }
 
 }  // namespace bitflow::test

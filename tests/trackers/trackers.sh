@@ -27,8 +27,10 @@
 # (an announce or a BEP 15 connect, not just an open port), prints one line with its URLs
 # and PID, sets the variables above and records the PID for stop_trackers. It returns 1,
 # with the reason on stderr, when the program does not come up; it exits the calling
-# script with 77 (ctest's "skipped") when the program is not installed. Call the
-# functions directly, never inside $(...): they set variables and may exit.
+# script with 77 (ctest's "skipped") when the program is not installed, or with 1 (a
+# failure) under CI (CI=true), where scripts/setup.sh has installed it. npm failing to
+# install bittorrent-tracker (no registry) skips the calling script, also under CI. Call
+# the functions directly, never inside $(...): they set variables and may exit.
 #
 # Nothing here outlives its test for long: each program also stops by itself after
 # TRACKER_LIFETIME seconds (bad_tracker.py after 120 s at most).
@@ -46,9 +48,23 @@ OPENTRACKER_PORT='' OPENTRACKER_PID=''
 BT_TRACKER_PORT='' BT_TRACKER_PID=''
 BAD_TRACKER_HTTP_PORT='' BAD_TRACKER_UDP_PORT='' BAD_TRACKER_PID='' BAD_TRACKER_LOG=''
 
+# _tracker_skip <why>: something optional is unavailable (the npm registry, for
+# bittorrent-tracker, is not ours): the calling script is skipped (exit 77, ctest's
+# "skipped"), also under CI, saying why.
 _tracker_skip() {
   echo "SKIPPED: $*" >&2
   exit 77
+}
+
+# _tracker_missing <what>: a program scripts/setup.sh installs is not there: under CI
+# (CI=true), where setup.sh has run, the calling script fails (exit 1); elsewhere it is
+# skipped (77).
+_tracker_missing() {
+  if [[ ${CI:-} == true ]]; then
+    echo "FAIL: $* (scripts/setup.sh installs it, and CI=true)" >&2
+    exit 1
+  fi
+  _tracker_skip "$*"
 }
 
 _tracker_fail() {
@@ -61,7 +77,7 @@ _tracker_probe() {
 }
 
 _tracker_require_python() {
-  [[ -x $TRACKER_PYTHON ]] || _tracker_skip "required tool '$TRACKER_PYTHON' is not installed"
+  [[ -x $TRACKER_PYTHON ]] || _tracker_missing "required tool '$TRACKER_PYTHON' is not installed"
 }
 
 # _tracker_wait <pid> <label> <log> <command...>: runs the command every 0.1 s until it
@@ -142,7 +158,7 @@ start_opentracker() {
   local dir=$1 hash attempt port pid status log conf args=()
   shift || true
   [[ -n $dir && $# -ge 1 ]] || _tracker_fail "usage: start_opentracker <dir> <info-hash-hex>..." || return 1
-  command -v opentracker >/dev/null 2>&1 || _tracker_skip "required tool 'opentracker' is not installed"
+  command -v opentracker >/dev/null 2>&1 || _tracker_missing "required tool 'opentracker' is not installed"
   _tracker_require_python
   mkdir -p -- "$dir" || return 1
   dir=$(cd "$dir" && pwd) || return 1
@@ -224,8 +240,8 @@ _bt_tracker_ready() {
 start_bittorrent_tracker() {
   local dir=$1 attempt port pid status log out
   [[ -n $dir ]] || _tracker_fail "usage: start_bittorrent_tracker <dir>" || return 1
-  command -v node >/dev/null 2>&1 || _tracker_skip "required tool 'node' (nodejs) is not installed"
-  command -v npm >/dev/null 2>&1 || _tracker_skip "required tool 'npm' is not installed"
+  command -v node >/dev/null 2>&1 || _tracker_missing "required tool 'node' (nodejs) is not installed"
+  command -v npm >/dev/null 2>&1 || _tracker_missing "required tool 'npm' is not installed"
   _tracker_require_python
   mkdir -p -- "$dir" || return 1
   dir=$(cd "$dir" && pwd) || return 1

@@ -241,11 +241,11 @@ TEST_CASE("curl reactor cancel completes the transfer once with cancelled", "[cu
   CHECK(reactor.active() == 0);
   reactor.cancel(id);  // unknown by now: ignored
   reactor.cancel(id + 1000);
-  REQUIRE(run_until(io, [&] { return out.calls > 0; }));
-  test::run_for(io, 200ms);
+  // Done once the handler has run and the server has seen curl drop the connection.
+  REQUIRE(run_until(io, [&] { return out.calls > 0 && server.open_connections() == 0; }));
+  test::run_ready(io);
   CHECK(out.calls == 1);
   CHECK(out.error.code == errc::cancelled);
-  CHECK(run_until(io, [&] { return server.open_connections() == 0; }));
 }
 
 TEST_CASE("curl reactor transfer awaited against a timer is cancelled when the timer wins",
@@ -339,7 +339,7 @@ TEST_CASE("curl reactor callback bound to a cancellation slot leaves it free on 
   // Neither a reactor that is gone nor a finished transfer may be reached from the slot.
   reactor.reset();
   signal.emit(asio::cancellation_type::terminal);
-  test::run_for(io, 50ms);
+  test::run_ready(io);  // a handler the emission reached would be queued by now
   CHECK(calls == 1);
 }
 
@@ -396,16 +396,21 @@ TEST_CASE("curl reactor destroyed with transfers running cancels each exactly on
     request.max_body = std::size_t{1} << 40;  // the endless ones run until the end
     start(*reactor, request, outs[i]);
   }
-  REQUIRE(run_until(io, [&] { return server.request_lines().size() == outs.size(); }));
-  test::run_for(io, 100ms);
+  // Running: every request has arrived, and the three endless bodies are flowing.
+  REQUIRE(run_until(io, [&] {
+    return server.request_lines().size() == outs.size() && server.streams_flowing() == 3;
+  }));
   reactor.reset();
-  test::run_for(io, 300ms);
+  auto all_called = [&] {
+    return std::all_of(outs.begin(), outs.end(), [](const Outcome& o) { return o.calls > 0; });
+  };
+  REQUIRE(run_until(io, [&] { return all_called() && server.open_connections() == 0; }));
+  test::run_ready(io);
 
   for (const Outcome& out : outs) {
     CHECK(out.calls == 1);
     CHECK(out.error.code == errc::cancelled);
   }
-  CHECK(run_until(io, [&] { return server.open_connections() == 0; }));
 }
 
 TEST_CASE("curl reactor destroyed while a coroutine awaits a transfer resumes it cancelled",
@@ -425,7 +430,8 @@ TEST_CASE("curl reactor destroyed while a coroutine awaits a transfer resumes it
   asio::co_spawn(io, task(), asio::detached);
   REQUIRE(run_until(io, [&] { return server.request_lines().size() == 1; }));
   reactor.reset();
-  test::run_for(io, 200ms);
+  REQUIRE(run_until(io, [&] { return resumed > 0; }));
+  test::run_ready(io);
   CHECK(resumed == 1);
   CHECK(seen.code == errc::cancelled);
 }

@@ -2,6 +2,7 @@
 // add and remove listeners), and the peer and tracker events, on loopback.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <map>
 #include <string>
@@ -13,6 +14,7 @@
 #include "bitflow/bencode.hpp"
 #include "bitflow/create.hpp"
 #include "bitflow/magnet.hpp"
+#include "bitflow/resume.hpp"
 #include "bitflow/session.hpp"
 
 using namespace bitflow;
@@ -238,9 +240,16 @@ TEST_CASE("a torrent paused by a listener on its last verified piece stays pause
   REQUIRE(run_until(
       io, [&] { return verified == f.torrent->num_pieces(); }, 30s));
   CHECK(leech.status().state == TorrentState::paused);
-  // Completing the download (empty files, resume data) happens on the disk pool after the
-  // last piece: it must not override the pause.
-  bitflow::test::run_for(io, 500ms);
+  // Completing the download (empty files, then resume data) happens on the disk pool after
+  // the last piece: it must not override the pause. It is over once a resume file lists
+  // every piece (the torrent saves none while paused, nor in its first 30 s otherwise).
+  auto completed = [&] {
+    ErrorInfo ignored;
+    auto resume = storage::load_resume(f.root / "out", *f.torrent, ignored);
+    return resume &&
+           std::all_of(resume->pieces.begin(), resume->pieces.end(), [](bool has) { return has; });
+  };
+  REQUIRE(run_until(io, completed));
   CHECK(leech.status().state == TorrentState::paused);
   CHECK(leech.status().verified_bytes == f.torrent->total_size());
   leech.resume();

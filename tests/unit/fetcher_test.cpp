@@ -32,6 +32,31 @@ AddTorrentParams leech_params(const AlbumFixture& f, std::vector<std::string> pe
   return params;
 }
 
+// A second fetcher of the same torrent, in a session of its own, that keeps running: while
+// it reports twice more, a fetcher that is gone would have reported too (same timer). So
+// "no more reports" is checked over time that is known to have passed, not a guess.
+struct ControlFetcher {
+  ControlFetcher(asio::io_context& io, const AlbumFixture& f, const TestSeeder& seeder)
+      : session(io, loopback_settings()), fetcher(io, session, params(f, seeder)) {
+    fetcher.on_progress([this](const FetchStatus&) { ++reports; });
+    fetcher.start();
+  }
+  static AddTorrentParams params(const AlbumFixture& f, const TestSeeder& seeder) {
+    auto p = leech_params(f, {seeder.address()});
+    p.save_path = f.root / "control";
+    return p;
+  }
+  [[nodiscard]] bool wait_for_two_more_reports(asio::io_context& io) {
+    int from = reports;
+    return run_until(io, [&] { return reports >= from + 2; });
+  }
+  void stop(asio::io_context& io) { stop_session(io, session); }
+
+  Session session;
+  TorrentFetcher fetcher;
+  int reports = 0;
+};
+
 }  // namespace
 
 TEST_CASE("torrent fetcher start on an unusable save path fails with the reason", "[fetcher]") {
@@ -91,11 +116,13 @@ TEST_CASE("destroying a torrent fetcher while its timer runs stops its reports",
   fetcher->start();
   // The watch timer reports about twice a second while running.
   REQUIRE(run_until(io, [&] { return reports >= 2; }));
+  ControlFetcher control(io, f, seeder);
   fetcher.reset();
   int at_destruction = reports;
-  bitflow::test::run_for(io, 1200ms);  // two timer periods and more
+  REQUIRE(control.wait_for_two_more_reports(io));
   CHECK(reports == at_destruction);
   CHECK(session.torrents().size() == 1);  // the torrent is the session's, and goes on
+  control.stop(io);
   stop_session(io, session);
 }
 
@@ -110,9 +137,11 @@ TEST_CASE("a torrent fetcher may be destroyed from inside its own progress callb
     ++reports;
     if (s.state == FetchState::running && reports == 2) fetcher.reset();  // from the timer
   });
+  ControlFetcher control(io, f, seeder);
   fetcher->start();
   REQUIRE(run_until(io, [&] { return fetcher == nullptr; }));
-  bitflow::test::run_for(io, 1200ms);
+  REQUIRE(control.wait_for_two_more_reports(io));
   CHECK(reports == 2);
+  control.stop(io);
   stop_session(io, session);
 }

@@ -82,15 +82,19 @@ TEST_CASE("a magnet whose peers never answer stays fetching and stops cleanly",
   AlbumFixture f;
   asio::io_context io;
   Session leecher(io, loopback_settings());
-  // A session without the torrent: it drops every connection for this info-hash.
-  Session other(io, loopback_settings());
-  std::string dead = address_of(other);
-  AddMagnetParams params(magnet_of(*f.torrent, {dead}));
+  // A peer that takes the connection and the handshake, then never says a word.
+  SeederBehaviour silent;
+  silent.never_answer = true;
+  TestSeeder mute(io, *f.torrent, f.content, silent);
+  AddMagnetParams params(magnet_of(*f.torrent, {mute.address()}));
   params.save_path = f.root / "out";
   auto handle = leecher.add(std::move(params));
-  bitflow::test::run_for(io, 500ms);
-  CHECK(handle.status().state == TorrentState::metadata);
-  CHECK(handle.status().peers == 0);
+  // The magnet did try: its handshake for this info-hash reached the peer.
+  REQUIRE(run_until(io, [&] { return mute.handshakes_received() >= 1; }));
+  auto status = handle.status();
+  CHECK(status.state == TorrentState::metadata);
+  CHECK(status.metadata_size == 0);  // not even the size is known
+  CHECK(status.metadata_pieces == 0);
   stop_session(io, leecher);
   CHECK(handle.status().state == TorrentState::stopped);
   CHECK(!fs::exists(f.root / "out/album"));
@@ -108,9 +112,13 @@ TEST_CASE("a peer serving metadata that fails the info-hash check is banned", "[
   params.save_path = f.root / "out";
   auto handle = leecher.add(std::move(params));
   REQUIRE(run_until(io, [&] { return handle.status().peers_banned == 1; }));
+  REQUIRE(run_until(io, [&] { return handle.status().peers == 0; }));
+  // A window in which nothing may happen (the thing under test): the banned liar is not
+  // dialled or asked again.
   bitflow::test::run_for(io, 500ms);
   CHECK(handle.status().state == TorrentState::metadata);  // nothing else to trust
   CHECK(handle.status().peers == 0);
+  CHECK(liar.handshakes_received() == 1);
   CHECK(liar.metadata_pieces_served() == 1);  // not asked again after the lie
   stop_session(io, leecher);
 }

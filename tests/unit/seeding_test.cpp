@@ -4,7 +4,10 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <chrono>
+#include <functional>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "../support/album_fixture.hpp"
 #include "../support/run_until.hpp"
@@ -42,6 +45,22 @@ TorrentHandle add_leech(Session& session, AlbumFixture& f, const fs::path& out,
   params.seed = {0.0, std::nullopt};
   return session.add(std::move(params));
 }
+
+// Peer connections a session reported: made, ended, and why they ended.
+struct PeerEvents {
+  int connected = 0, disconnected = 0;
+  std::vector<std::string> reasons;
+
+  std::function<void(const TorrentEvent&)> listener() {
+    return [this](const TorrentEvent& e) {
+      if (e.kind == TorrentEvent::Kind::peer_connected) ++connected;
+      if (e.kind == TorrentEvent::Kind::peer_disconnected) {
+        ++disconnected;
+        reasons.push_back(e.detail);
+      }
+    };
+  }
+};
 
 }  // namespace
 
@@ -92,6 +111,10 @@ TEST_CASE("a seeder with no ratio and no time limit keeps seeding", "[seeding]")
   auto leech = add_leech(leecher, f, f.root / "out", {address_of(seeder)});
   REQUIRE(run_until(
       io, [&] { return complete(leech.status().state); }, 30s));
+  // The share ratio is 1 now: with the default limits the seeder would stop at its next
+  // once-a-second check ("seeding stops at a 1:1 share ratio by default").
+  REQUIRE(seed.status().uploaded >= f.torrent->total_size());
+  // A window in which nothing may happen (the thing under test), spanning that check.
   bitflow::test::run_for(io, 1500ms);
   CHECK(seed.status().state == TorrentState::seeding);
   stop_session(io, leecher);
@@ -101,19 +124,36 @@ TEST_CASE("a seeder with no ratio and no time limit keeps seeding", "[seeding]")
 TEST_CASE("a seed refuses to stay connected to another seed", "[seeding]") {
   AlbumFixture f;
   asio::io_context io;
+  PeerEvents peers_a, peers_b;  // outlive the sessions that report to them
   Session a(io, loopback_settings());
+  a.on_event(peers_a.listener());
   auto seed_a = add_seed(a, f, {std::nullopt, std::nullopt});
+  // A torrent still checking its data turns connections away: let it finish first.
+  REQUIRE(run_until(io, [&] { return seed_a.status().state == TorrentState::seeding; }));
   Session b(io, loopback_settings());
+  b.on_event(peers_b.listener());
   AddTorrentParams params(*f.torrent);
   params.save_path = f.root / "src";
   params.peers = {address_of(a)};
   params.seed = {std::nullopt, std::nullopt};
   auto seed_b = b.add(std::move(params));
-  REQUIRE(run_until(io, [&] { return seed_b.status().state == TorrentState::seeding; }));
-  bitflow::test::run_for(io, 1500ms);
-  CHECK(seed_a.status().peers == 0);
-  CHECK(seed_b.status().peers == 0);
+  // They do connect (a handshake on both sides), and then both connections end.
+  bool parted = run_until(
+      io,
+      [&] {
+        return peers_a.connected >= 1 && peers_b.connected >= 1 &&
+               peers_a.disconnected == peers_a.connected &&
+               peers_b.disconnected == peers_b.connected && seed_a.status().peers == 0 &&
+               seed_b.status().peers == 0;
+      },
+      30s);
+  INFO("a: " << peers_a.connected << " connected, " << peers_a.disconnected << " disconnected; b: "
+             << peers_b.connected << " connected, " << peers_b.disconnected << " disconnected");
+  REQUIRE(parted);
+  INFO("b's first disconnect: " << peers_b.reasons.front());
+  CHECK(seed_b.status().state == TorrentState::seeding);
   CHECK(seed_a.status().uploaded == 0);
+  CHECK(seed_b.status().uploaded == 0);
   stop_session(io, b);
   stop_session(io, a);
 }
@@ -143,19 +183,25 @@ TEST_CASE("pause closes the connections and resume completes the download", "[se
   asio::io_context io;
   auto settings = loopback_settings();
   settings.upload_rate_limit = 100'000;  // slow enough to pause midway
+  PeerEvents seeder_peers;
   Session seeder(io, settings);
-  add_seed(seeder, f, {std::nullopt, std::nullopt});
+  seeder.on_event(seeder_peers.listener());
+  auto seed = add_seed(seeder, f, {std::nullopt, std::nullopt});
   Session leecher(io, loopback_settings());
   auto leech = add_leech(leecher, f, f.root / "out", {address_of(seeder)});
   REQUIRE(run_until(
       io, [&] { return leech.status().verified_bytes > 0; }, 20s));
   leech.pause();
   CHECK(leech.status().state == TorrentState::paused);
-  bitflow::test::run_for(io, 300ms);
+  // The connection is gone at both ends.
+  REQUIRE(run_until(io, [&] { return leech.status().peers == 0 && seed.status().peers == 0; }));
   auto paused = leech.status();
-  CHECK(paused.peers == 0);
   CHECK(paused.verified_bytes < f.torrent->total_size());
+  int seeder_connections = seeder_peers.connected;
+  // A window in which nothing may happen (the thing under test): no reconnection, no data.
   bitflow::test::run_for(io, 500ms);
+  CHECK(seeder_peers.connected == seeder_connections);
+  CHECK(leech.status().peers == 0);
   CHECK(leech.status().downloaded == paused.downloaded);  // nothing arrives while paused
   leech.resume();
   CHECK(leech.status().state == TorrentState::downloading);

@@ -635,7 +635,9 @@ TEST_CASE("stale resume data is detected after a file changes on disk", "[storag
   CHECK(resume_matches_files(decode_resume(encode_resume(data), fx.torrent), fx.torrent, fx.save));
 
   SECTION("same size, new content") {
-    std::this_thread::sleep_for(20ms);  // past the file system's timestamp granularity
+    // Not a wait for anything: the change must get a later mtime than the resume data
+    // recorded (the thing under test), so it happens past the timestamp granularity.
+    std::this_thread::sleep_for(20ms);
     poke(fx.file(file_b), 3, 'Z');
     CHECK(fs::file_size(fx.file(file_b)) == 10);
     CHECK_FALSE(resume_matches_files(data, fx.torrent, storage));
@@ -649,7 +651,7 @@ TEST_CASE("stale resume data is detected after a file changes on disk", "[storag
     CHECK_FALSE(resume_matches_files(data, fx.torrent, storage));
   }
   SECTION("a skipped file's side file changed") {
-    std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(20ms);  // a later mtime, as above
     poke(storage.parts_path(), 140, 'Z');
     CHECK_FALSE(resume_matches_files(data, fx.torrent, storage));
   }

@@ -282,6 +282,7 @@ TEST_CASE("tracker client announce abandoned by its caller's timeout", "[tracker
   auto f = run(io, race());
   INFO(f.message);
   CHECK(f.value == 1u);
+  CHECK(server.request_lines().size() == 1);  // the announce was under way when abandoned
   CHECK(run_until(io, [&] { return server.open_connections() == 0; }));
 }
 
@@ -374,4 +375,12 @@ TEST_CASE("tracker client gives up on a udp tracker that never answers", "[track
   auto f = run(io, client.announce(url, sample_request()));
   CHECK(f.code == errc::timed_out);
   CHECK(std::chrono::steady_clock::now() - begin < 3s);
+  // It did ask: the connect request, and its one retransmission, are waiting unread.
+  silent.non_blocking(true);
+  int datagrams = 0;
+  std::array<char, 64> packet{};
+  boost::system::error_code ec;
+  while (silent.receive(asio::buffer(packet), 0, ec) > 0 && !ec)
+    ++datagrams;
+  CHECK(datagrams == 2);
 }
