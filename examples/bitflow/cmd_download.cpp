@@ -272,12 +272,14 @@ std::set<std::string> with_session_options(std::set<std::string> options) {
 }  // namespace
 
 int run_download(const std::vector<std::string>& argv) {
+  for (const auto& word : argv)
+    if (is_fetchable_url(word)) return run_download_url(argv);
   Args args(argv, {"sequential", "quiet", "no-trackers", "seed", "json"},
             with_session_options({"output", "files", "save-torrent"}),
             {{'o', "output"}, {'q', "quiet"}});
   if (args.positional().size() != 1)
     throw UsageError(
-        "usage: bitflow download <file.torrent | magnet-uri> [-o DIR] [--save-torrent FILE] "
+        "usage: bitflow download <file.torrent | magnet-uri | URL> [-o DIR] [--save-torrent FILE] "
         "[--files 1,3-5] [--sequential] "
         "[--peer HOST:PORT]... [--no-trackers] [--seed [--ratio R] [--seed-time S]] "
         "[--port N] [--listen ADDR] [--upload-limit RATE] [--download-limit RATE] [--quiet] "

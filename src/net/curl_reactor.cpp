@@ -51,12 +51,6 @@ const char* describe(errc e) noexcept {
   return nullptr;
 }
 
-// The URL without its query and fragment, for messages: queries carry peer ids, keys,
-// passkeys and signatures that have no business in logs.
-std::string redacted(const std::string& url) {
-  return url.substr(0, url.find_first_of("?#"));
-}
-
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -71,6 +65,16 @@ const std::error_category& category() noexcept {
 
 std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), category()};
+}
+
+std::string redacted(std::string_view url) {
+  std::string out(url.substr(0, url.find_first_of("?#")));
+  const auto start = out.find("://");
+  if (start == std::string::npos) return out;
+  const auto at = out.find('@', start + 3), slash = out.find('/', start + 3);
+  if (at != std::string::npos && (slash == std::string::npos || at < slash))
+    out.erase(start + 3, at - start - 2);
+  return out;
 }
 
 struct CurlReactor::Impl {

@@ -39,6 +39,10 @@ enum class errc {
 const std::error_category& category() noexcept;
 std::error_code make_error_code(errc e) noexcept;
 
+/// The URL as messages and logs may show it: without its query and fragment (peer ids,
+/// passkeys, signatures) and without user:password.
+[[nodiscard]] std::string redacted(std::string_view url);
+
 struct HttpResponse;
 
 struct HttpRequest {

@@ -1,0 +1,154 @@
+// `bitflow download <http(s)|ftp(s)|sftp URL>`: one file through bitflow::UrlFetcher,
+// segmented over -x connections, with the same progress line as a torrent. Ctrl-C stops
+// (keeping <name>.part and its control file); the same command resumes.
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+#include <csignal>
+#include <cstdio>
+
+#include "args.hpp"
+#include "bitflow/text.hpp"
+#include "bitflow/url_fetcher.hpp"
+#include "commands.hpp"
+#include "status_line.hpp"
+
+namespace cli {
+namespace {
+
+namespace asio = boost::asio;
+
+void print_progress(const bitflow::FetchStatus& s, bool terminal, bool final) {
+  const double progress =
+      s.bytes_total > 0 ? static_cast<double>(s.bytes_done) / static_cast<double>(s.bytes_total)
+                        : 0.0;
+  std::string eta = "--:--";
+  if (s.download_rate > 0 && s.bytes_total > 0) {
+    auto left = (s.bytes_total - s.bytes_done) / s.download_rate;
+    eta = std::to_string(left / 60) + ":" + (left % 60 < 10 ? "0" : "") + std::to_string(left % 60);
+  }
+  char line[256];
+  std::snprintf(line, sizeof line, "%-11s %5.1f%%  %s of %s  down %s/s  connections %d  ETA %s",
+                bitflow::to_string(s.state), progress * 100,
+                bitflow::format_size(s.bytes_done).c_str(),
+                s.bytes_total > 0 ? bitflow::format_size(s.bytes_total).c_str() : "?",
+                bitflow::format_size(s.download_rate).c_str(), s.peers, eta.c_str());
+  if (terminal) {
+    constexpr int width = 24;
+    int filled = static_cast<int>(progress * width);
+    std::string bar(static_cast<std::size_t>(filled), '#');
+    bar.append(static_cast<std::size_t>(width - filled), '-');
+    status_line::draw("[" + bar + "] " + line);
+    if (final) status_line::end();
+  } else {
+    std::fprintf(stderr, "%s\n", line);
+  }
+  std::fflush(stderr);
+}
+
+int positive(const Args& args, const std::string& name, int fallback, int most) {
+  auto text = args.value(name);
+  if (!text) return fallback;
+  char* end = nullptr;
+  long v = std::strtol(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || v < 1 || v > most)
+    throw UsageError("--" + name + ": '" + *text + "' is not a number from 1 to " +
+                     std::to_string(most));
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
+bool is_fetchable_url(const std::string& source) {
+  for (const char* scheme : {"http://", "https://", "ftp://", "ftps://", "sftp://"}) {
+    const std::string_view s(scheme);
+    if (source.size() > s.size() &&
+        std::equal(s.begin(), s.end(), source.begin(),
+                   [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); }))
+      return true;
+  }
+  return false;
+}
+
+int run_download_url(const std::vector<std::string>& argv) {
+  Args args(argv, {"quiet", "json", "overwrite", "insecure"},
+            {"output", "connections", "checksum", "min-segment", "name", "max-tries",
+             "ssh-known-hosts", "ssh-key", "stall-timeout"},
+            {{'o', "output"}, {'q', "quiet"}, {'x', "connections"}, {'k', "min-segment"}});
+  if (args.positional().size() != 1)
+    throw UsageError(
+        "usage: bitflow download <URL> [-o DIR] [-x N] [-k SIZE] [--name FILE] "
+        "[--checksum ALGO=HEX] [--overwrite] [--max-tries N] [--insecure] "
+        "[--stall-timeout S] [--ssh-known-hosts FILE] [--ssh-key FILE] [--quiet] [--json]");
+  bitflow::UrlFetchOptions options;
+  options.url = args.positional()[0];
+  options.output_dir = args.value("output").value_or(".");
+  options.connections = positive(args, "connections", 4, 16);
+  options.max_tries = positive(args, "max-tries", 5, 100);
+  options.low_speed_time = std::chrono::seconds(positive(args, "stall-timeout", 30, 3600));
+  if (auto k = args.value("min-segment"))
+    options.min_segment = std::max<std::int64_t>(1, parse_size(*k));
+  if (auto sum = args.value("checksum")) {
+    bitflow::ErrorInfo error;
+    options.checksum = bitflow::Checksum::parse(*sum, error);
+    if (!options.checksum) throw UsageError("--checksum: " + error.message);
+  }
+  options.file_name = args.value("name").value_or("");
+  options.overwrite = args.flag("overwrite");
+  options.verify_tls = !args.flag("insecure");
+  if (auto f = args.value("ssh-known-hosts")) options.ssh_known_hosts = *f;
+  if (auto f = args.value("ssh-key")) options.ssh_private_key = *f;
+  const bool quiet = args.flag("quiet"), json = args.flag("json");
+  const bool terminal = ::isatty(STDERR_FILENO) == 1;
+
+  asio::io_context io;
+  bitflow::UrlFetcher fetcher(io, options);
+  bool interrupted = false;
+  auto last_print = std::chrono::steady_clock::now();
+  const auto interval = terminal ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
+  fetcher.on_progress([&](const bitflow::FetchStatus& s) {
+    const bool over = s.state != bitflow::FetchState::running;
+    if (!quiet && (over || std::chrono::steady_clock::now() - last_print >= interval)) {
+      print_progress(s, terminal, over);
+      last_print = std::chrono::steady_clock::now();
+    }
+    if (over) io.stop();
+  });
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
+    interrupted = true;
+    fetcher.pause();  // saves what is done; the same command resumes
+  });
+  fetcher.start();
+  if (fetcher.status().state == bitflow::FetchState::running) io.run();
+  status_line::end();
+  const auto s = fetcher.status();
+  if (json) {
+    boost::json::object o;
+    o["state"] = bitflow::to_string(s.state);
+    o["url"] = options.url;
+    o["file"] = fetcher.file_path().string();
+    o["bytes"] = s.bytes_done;
+    o["size"] = s.bytes_total;
+    if (!s.error.empty()) o["error"] = s.error;
+    std::printf("%s\n", boost::json::serialize(o).c_str());
+  }
+  if (s.state == bitflow::FetchState::completed) {
+    if (!quiet && !json)
+      std::printf("%s: completed (%s)\n", fetcher.file_path().string().c_str(),
+                  bitflow::format_size(s.bytes_total).c_str());
+    return 0;
+  }
+  if (interrupted) {
+    std::fprintf(stderr, "bitflow: interrupted; run the same command again to resume\n");
+    return 130;
+  }
+  std::fprintf(stderr, "bitflow: %s\n", s.error.empty() ? "download failed" : s.error.c_str());
+  return 1;
+}
+
+}  // namespace cli
