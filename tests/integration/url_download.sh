@@ -105,6 +105,14 @@ sent=$(($(nginx_bytes_sent /slow/big.bin) - sent_before))
 echo "   server sent $sent bytes for a $size-byte file"
 ((sent * 10 <= size * 11)) || die "the server sent $sent bytes for $size: more than 10 % refetched"
 
+step "the library example (examples/fetch_url.cpp) downloads the same file"
+example=$(dirname "$BITFLOW")/fetch_url
+[[ -x $example ]] || die "examples/fetch_url is not built next to the CLI ($example)"
+timeout -k 5 60 "$example" "$NGINX_URL/big.bin" "$SCRATCH/k" >"$SCRATCH/k.out" 2>"$SCRATCH/k.log" ||
+  die "fetch_url failed: $(tail -n 3 "$SCRATCH/k.log")"
+[[ $(cat "$SCRATCH/k.out") == "$SCRATCH/k/big.bin" ]] || die "fetch_url printed $(cat "$SCRATCH/k.out")"
+cmp "$www/big.bin" "$SCRATCH/k/big.bin" || die "fetch_url's download differs"
+
 step "FTP with a password"
 mkdir -p "$SCRATCH/ftproot"
 cp "$www/big.bin" "$SCRATCH/ftproot/"
