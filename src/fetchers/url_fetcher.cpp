@@ -331,8 +331,8 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
         logger()->info("{}: resuming, {} of {} bytes already here", net::redacted(options.url),
                        done.bytes(), size);
       planner.emplace(size, std::move(done), options.min_segment);
-      save_control();
     }
+    save_control();  // from the start: the .part is known to be this download's
     return true;
   }
 

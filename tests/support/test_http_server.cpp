@@ -58,17 +58,21 @@ std::string target_of(std::string_view request_line) {
 }
 
 // `streams_flowing` counts the stream_forever answers that have written a body chunk.
-asio::awaitable<void> answer(Connection& c, const HttpReply& reply, std::size_t& streams_flowing) {
+// A HEAD request gets the same head and no body (RFC 9110 §9.3.2).
+asio::awaitable<void> answer(Connection& c, const HttpReply& reply, std::size_t& streams_flowing,
+                             bool head_only) {
   switch (reply.kind) {
     case HttpReply::Kind::respond: {
       std::string head = head_of(reply, reply.body.size());
-      std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(reply.body)};
+      std::array<asio::const_buffer, 2> buffers{
+          asio::buffer(head), asio::buffer(reply.body.data(), head_only ? 0 : reply.body.size())};
       co_await asio::async_write(c.socket, buffers, use_awaitable);
       co_return;
     }
     case HttpReply::Kind::stream_forever: {
       std::string head = head_of(reply, std::uint64_t{1} << 50);
       co_await asio::async_write(c.socket, asio::buffer(head), use_awaitable);
+      if (head_only) co_return;
       const std::string chunk(64 * 1024, 'x');
       co_await asio::async_write(c.socket, asio::buffer(chunk), use_awaitable);
       ++streams_flowing;
@@ -129,8 +133,9 @@ struct TestHttpServer::State {
         co_await c->timer.async_wait(use_awaitable);
       }
       if (self->stopped) co_return;
-      co_await answer(*c, reply, self->streams_flowing);
-      if (reply.kind != HttpReply::Kind::respond) co_return;
+      const bool head_only = line.starts_with("HEAD ");
+      co_await answer(*c, reply, self->streams_flowing, head_only);
+      if (reply.kind != HttpReply::Kind::respond && !head_only) co_return;
     }
   }
 };
