@@ -117,6 +117,7 @@ run() {
   echo "download_bench: $label ..."
   timeout -k 10 "$limit" "$repo/bench/measure.py" "$scratch/$name.cost" -- "$@" \
     >"$scratch/$name.log" 2>&1 </dev/null || status=$?
+  [[ -n ${BENCH_VERBOSE:-} && -f $scratch/$name.cost ]] && echo "download_bench: $name cost $(cat "$scratch/$name.cost")"
   read -r seconds cpu rss anon < <(/usr/bin/python3 - "$scratch/$name.cost" "$size" <<'PY' 2>/dev/null || echo "- - - -"
 import json, sys
 c = json.load(open(sys.argv[1]))
