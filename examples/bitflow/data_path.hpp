@@ -10,8 +10,8 @@ namespace cli {
 
 /// The save path (the folder the torrent's files are under) for `data`, which names
 /// either that folder or the content itself: the single file, or the top folder of a
-/// multi-file torrent (recognised by having the torrent's name). Throws UsageError when
-/// `data` does not exist.
+/// multi-file torrent (recognised by having the torrent's name), with or without a
+/// trailing slash. Throws UsageError when `data` does not exist.
 [[nodiscard]] std::filesystem::path save_path_for(const bitflow::TorrentInfo& torrent,
                                                   std::filesystem::path data);
 
