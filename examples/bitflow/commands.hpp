@@ -12,5 +12,6 @@ int run_create(const std::vector<std::string>& args);
 int run_announce(const std::vector<std::string>& args);
 int run_download(const std::vector<std::string>& args);
 int run_seed(const std::vector<std::string>& args);
+int run_check(const std::vector<std::string>& args);
 
 }  // namespace cli
