@@ -11,7 +11,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <set>
 #include <variant>
 
@@ -20,6 +19,7 @@
 #include "bitflow/session.hpp"
 #include "bitflow/text.hpp"
 #include "commands.hpp"
+#include "data_path.hpp"
 #include "status_line.hpp"
 #include "write_file.hpp"
 
@@ -325,13 +325,8 @@ int run_seed(const std::vector<std::string>& argv) {
         "HOST:PORT]... "
         "[--no-trackers] [--quiet] [--json]");
   bitflow::AddTorrentParams params(bitflow::TorrentInfo::load(args.positional()[0]));
-  // The folder holding the torrent's content; the content itself (the file, or the
-  // top folder of a multi-file torrent) is accepted too.
-  std::filesystem::path data = args.positional()[1];
-  if (!std::filesystem::exists(data))
-    throw UsageError("data path '" + data.string() + "' does not exist");
-  if (data.filename() == params.info.name()) data = data.parent_path();
-  params.save_path = data.empty() ? std::filesystem::path(".") : data;
+  // The folder holding the torrent's content, or the content itself.
+  params.save_path = save_path_for(params.info, args.positional()[1]);
   params.peers = args.values("peer");
   params.use_trackers = !args.flag("no-trackers");
   apply_seed_limits(args, Goal::seed, params.seed);

@@ -16,5 +16,6 @@ int run_download_url(const std::vector<std::string>& args);
 /// Whether `source` is a URL that run_download_url fetches.
 bool is_fetchable_url(const std::string& source);
 int run_seed(const std::vector<std::string>& args);
+int run_check(const std::vector<std::string>& args);
 
 }  // namespace cli

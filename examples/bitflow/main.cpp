@@ -36,6 +36,9 @@ constexpr const char* usage_text =
     "  seed <file.torrent> <data-path> [--ratio R] [--seed-time S] [--upload-slots N]\n"
     "      serve complete data (the folder holding it, or the content itself) until\n"
     "      Ctrl-C or the limits given\n"
+    "  check <file.torrent> <data-path> [--threads N] [--quiet] [--json]\n"
+    "      verify existing data (data-path as for seed): per file complete, partial or\n"
+    "      missing, the pieces verified and the rate; exit 1 unless all of it verifies\n"
     "  options of download and seed: [--port N] [--listen ADDR] [--upload-limit RATE]\n"
     "      [--download-limit RATE] (RATE in bytes/s: 500k, 2M) [--json] (the final\n"
     "      counters as one JSON line on stdout)\n"
@@ -74,6 +77,7 @@ int main(int argc, char** argv) {
     if (command == "announce") return cli::run_announce(args);
     if (command == "download") return cli::run_download(args);
     if (command == "seed") return cli::run_seed(args);
+    if (command == "check") return cli::run_check(args);
     if (command == "version" || command == "--version") {
       std::printf("bitflow %s\n", bitflow::version_string);
       return 0;
