@@ -317,6 +317,19 @@ std::string safe_filename(std::string_view proposed, std::string_view fallback) 
   return name;
 }
 
+std::string shorten_filename(std::string_view name, std::size_t max_bytes) {
+  if (name.size() <= max_bytes) return std::string(name);
+  const auto dot = name.rfind('.');
+  std::string_view extension =
+      dot != std::string_view::npos && dot > 0 && name.size() - dot <= max_bytes / 2
+          ? name.substr(dot)
+          : std::string_view{};
+  std::string out(
+      utf8_cut(name.substr(0, name.size() - extension.size()), max_bytes - extension.size()));
+  out += extension;
+  return out;
+}
+
 std::string numbered_filename(std::string_view name, int n) {
   const auto dot = name.rfind('.');
   const bool has_extension = dot != std::string_view::npos && dot > 0;

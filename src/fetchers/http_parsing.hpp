@@ -46,6 +46,10 @@ struct ContentRange {
 /// nothing is left, `fallback` made safe the same way, or "download".
 [[nodiscard]] std::string safe_filename(std::string_view proposed, std::string_view fallback);
 
+/// `name` cut to at most `max_bytes` (>= 16), keeping its extension and never splitting a
+/// UTF-8 sequence: room for suffixes such as ".part.bitflow" within the 255-byte limit.
+[[nodiscard]] std::string shorten_filename(std::string_view name, std::size_t max_bytes);
+
 /// The n-th alternative to a taken name: "name (n).ext" ("archive.tar (n).gz": the number
 /// goes before the last extension), "name (n)" without one. Stays within 255 bytes.
 [[nodiscard]] std::string numbered_filename(std::string_view name, int n);

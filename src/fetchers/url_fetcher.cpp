@@ -18,6 +18,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <random>
@@ -279,7 +280,9 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     std::error_code ec;
     fs::create_directories(options.output_dir, ec);
     for (int n = 0; n < 10'000; ++n) {
-      const std::string name = n == 0 ? base : fetch::numbered_filename(base, n);
+      // Room for ".part.bitflow" within the file system's 255 bytes.
+      const std::string name = fetch::shorten_filename(
+          n == 0 ? base : fetch::numbered_filename(base, n), 255 - std::strlen(".part.bitflow"));
       fs::path final = options.output_dir / name;
       fs::path partial = options.output_dir / (name + ".part");
       fs::path control = options.output_dir / (name + ".part.bitflow");
@@ -655,7 +658,10 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     int result = -1;
     const std::string base = final_path.filename().string();
     for (int n = 0; n < 10'000 && result != 0; ++n) {
-      if (n > 0) final_path = options.output_dir / fetch::numbered_filename(base, n);
+      if (n > 0)
+        final_path =
+            options.output_dir / fetch::shorten_filename(fetch::numbered_filename(base, n),
+                                                         255 - std::strlen(".part.bitflow"));
       result = options.overwrite ? ::rename(part_path.c_str(), final_path.c_str())
                                  : ::renameat2(AT_FDCWD, part_path.c_str(), AT_FDCWD,
                                                final_path.c_str(), RENAME_NOREPLACE);

@@ -58,6 +58,7 @@ case_ silence 1 "too slow" --stall-timeout 2
 case_ evil-name 0 ""
 case_ abs-name 0 ""
 case_ ctl-name 0 ""
+case_ long-name 0 ""
 
 step "names from Content-Disposition stay inside the folder"
 [[ -e $SCRATCH/out-evil-name/evil.txt ]] || die "../../evil.txt was not saved as evil.txt: $(ls "$SCRATCH/out-evil-name")"
@@ -65,5 +66,8 @@ step "names from Content-Disposition stay inside the folder"
 [[ -e $SCRATCH/out-abs-name/evil ]] || die "/etc/evil was not saved as evil: $(ls "$SCRATCH/out-abs-name")"
 name=$(ls "$SCRATCH/out-ctl-name")
 [[ $name != *$'\n'* && $name == *.txt ]] || die "control characters survived in '$name'"
+
+name=$(ls "$SCRATCH/out-long-name")
+((${#name} <= 242)) && [[ $name == *.bin ]] || die "a 404-byte name became '${name}' (${#name} bytes)"
 
 echo "OK: every misbehaving server case held"

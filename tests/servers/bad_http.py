@@ -17,6 +17,7 @@ DATA-FILE's bytes, misbehaving as the path says:
   /evil-name         Content-Disposition: attachment; filename="../../evil.txt"
   /abs-name          Content-Disposition: attachment; filename="/etc/evil"
   /ctl-name          Content-Disposition: attachment; filename*=UTF-8''a%0Ab%00c.txt
+  /long-name         Content-Disposition with a 404-byte file name
   /silence           headers of a 200, then nothing, for a minute
   /count             how many requests each path got, as "path count" lines
 
@@ -110,9 +111,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.ranged(head=head)
         elif path == "/loop":
             self.send(302, [("Location", "/loop")], b"", head)
-        elif path in ("/evil-name", "/abs-name", "/ctl-name"):
+        elif path in ("/evil-name", "/abs-name", "/ctl-name", "/long-name"):
             name = {"/evil-name": 'attachment; filename="../../evil.txt"',
                     "/abs-name": 'attachment; filename="/etc/evil"',
+                    "/long-name": 'attachment; filename="' + "n" * 400 + '.bin"',
                     "/ctl-name": "attachment; filename*=UTF-8''a%0Ab%00c.txt"}[path]
             self.ranged(head=head, extra=[("Content-Disposition", name)])
         elif path == "/silence":

@@ -127,6 +127,19 @@ TEST_CASE("a proposed name becomes one safe file name", "[http]") {
   }
 }
 
+TEST_CASE("a long name is shortened keeping its extension and whole characters", "[http]") {
+  CHECK(shorten_filename("short.txt", 242) == "short.txt");
+  const std::string name = std::string(300, 'x') + ".iso";
+  auto cut = shorten_filename(name, 242);
+  CHECK(cut.size() == 242);
+  CHECK(cut.ends_with(".iso"));
+  std::string accents;
+  for (int i = 0; i < 200; ++i)
+    accents += "é";
+  auto cut2 = shorten_filename(accents, 241);
+  CHECK(cut2.size() == 240);  // 241 would split the last 'é'
+}
+
 TEST_CASE("taken names are numbered before the last extension", "[http]") {
   CHECK(numbered_filename("file.txt", 1) == "file (1).txt");
   CHECK(numbered_filename("file", 2) == "file (2)");
