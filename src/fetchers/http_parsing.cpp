@@ -155,7 +155,9 @@ std::vector<std::string_view> words(std::string_view s) {
   return out;
 }
 
-std::optional<std::chrono::system_clock::time_point> http_date(std::string_view s) {
+// In whole seconds: any four-digit year fits, where system_clock's nanoseconds only reach
+// the years 1678..2262 (a Retry-After of year 0997 or 9999 overflowed).
+std::optional<std::chrono::sys_seconds> http_date(std::string_view s) {
   Fields f;
   auto w = words(s);
   auto set_day = [&](std::string_view d) {
@@ -192,7 +194,7 @@ std::optional<std::chrono::system_clock::time_point> http_date(std::string_view 
   }
   const std::int64_t seconds =
       days_from_civil(f.year, f.month, f.day) * 86400 + f.hour * 3600 + f.minute * 60 + f.second;
-  return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
+  return std::chrono::sys_seconds(std::chrono::seconds(seconds));
 }
 
 }  // namespace
@@ -280,8 +282,9 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
   }
   auto date = http_date(value);
   if (!date) return std::nullopt;
-  if (*date <= now) return std::chrono::seconds(0);
-  return std::min(cap, std::chrono::duration_cast<std::chrono::seconds>(*date - now));
+  const auto now_seconds = std::chrono::floor<std::chrono::seconds>(now);
+  if (*date <= now_seconds) return std::chrono::seconds(0);
+  return std::min(cap, *date - now_seconds);
 }
 
 std::string filename_from_url(std::string_view url) {

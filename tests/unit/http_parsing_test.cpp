@@ -80,6 +80,10 @@ TEST_CASE("retry-after takes seconds and all three HTTP date forms", "[http]") {
   CHECK(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", when + 1h) == 0s);  // past
   CHECK(parse_retry_after("99999999999999999999999", now) == 24h);             // capped
   CHECK(parse_retry_after("1000000", now) == 24h);
+  // Dates beyond system_clock's nanosecond range (1678..2262) are still past or capped.
+  CHECK(parse_retry_after("Sun, 06 Nov 0997 08:49:37 GMT", now) == 0s);
+  CHECK(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now) == 24h);
+  CHECK(parse_retry_after("Sun Nov  6 08:49:37 0001", now) == 0s);
   for (const char* bad :
        {"", "-5", "soon", "1.5", "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
         "Sun, 06 Nov 1994 25:00:00 GMT", "Sun, 06 Nov 1994 08:49:37 PST"}) {
