@@ -300,6 +300,35 @@ std::string filename_from_url(std::string_view url) {
   return percent_decode(path.substr(last + 1));
 }
 
+namespace {
+
+// Characters that make a name display as something it is not: C1 controls (U+0080..U+009F)
+// and the bidirectional overrides and isolates (U+200E, U+200F, U+202A..U+202E,
+// U+2066..U+2069), as in "invoice\u202Efdp.exe" shown as "invoiceexe.pdf". Each becomes '_'.
+std::string mask_deceptive(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    const auto b1 = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
+    const auto b2 = i + 2 < s.size() ? static_cast<unsigned char>(s[i + 2]) : 0;
+    if (b0 == 0xC2 && b1 >= 0x80 && b1 <= 0x9F) {  // U+0080..U+009F
+      out.push_back('_');
+      ++i;
+    } else if (b0 == 0xE2 &&
+               ((b1 == 0x80 && (b2 == 0x8E || b2 == 0x8F || (b2 >= 0xAA && b2 <= 0xAE))) ||
+                (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9))) {
+      out.push_back('_');
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string safe_filename(std::string_view proposed, std::string_view fallback) {
   auto clean = [](std::string_view s) {
     // A proposed path keeps only its last element, as browsers do ("../../x" -> "x").
@@ -307,7 +336,7 @@ std::string safe_filename(std::string_view proposed, std::string_view fallback) 
     s = trim(s);
     while (!s.empty() && s.front() == '.')
       s.remove_prefix(1);
-    std::string out = sanitize_path_component(s);
+    std::string out = mask_deceptive(sanitize_path_component(s));
     // The torrent rule turns separators into '_'; trim what that may have left around.
     std::string_view t = trim(out);
     while (!t.empty() && t.front() == '.')

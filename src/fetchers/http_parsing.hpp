@@ -41,9 +41,10 @@ struct ContentRange {
 /// One safe file name from an untrusted proposal: only what follows its last '/' or '\'
 /// (a proposed path keeps its last element, as browsers do), then the torrent rule
 /// (sanitize_path_component: '/', '\', control characters and invalid UTF-8 become '_',
-/// at most 255 bytes keeping the extension), and besides: surrounding white space and
-/// leading dots are dropped (a download never becomes a hidden file, "." or ".."). When
-/// nothing is left, `fallback` made safe the same way, or "download".
+/// at most 255 bytes keeping the extension), C1 controls and bidirectional overrides
+/// (U+202E and kin, which make "x\u202Efdp.exe" look like a PDF) become '_' too, and besides:
+/// surrounding white space and leading dots are dropped (a download never becomes a hidden file,
+/// "." or ".."). When nothing is left, `fallback` made safe the same way, or "download".
 [[nodiscard]] std::string safe_filename(std::string_view proposed, std::string_view fallback);
 
 /// `name` cut to at most `max_bytes` (>= 16), keeping its extension and never splitting a

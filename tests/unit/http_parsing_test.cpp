@@ -119,6 +119,9 @@ TEST_CASE("a proposed name becomes one safe file name", "[http]") {
   CHECK(safe_filename("  spaced  ", "x") == "spaced");
   CHECK(safe_filename(std::string("a\nb\0c.txt", 9), "x") == "a_b_c.txt");
   CHECK(safe_filename("bad\xff\xfeutf8.txt", "x") == "bad__utf8.txt");
+  CHECK(safe_filename("invoice\u202Efdp.exe", "x") == "invoice_fdp.exe");  // bidi override
+  CHECK(safe_filename("a\u2066b\u200Fc\u0085d", "x") == "a_b_c_d");
+  CHECK(safe_filename("caf\u00e9 \u2014 ok.txt", "x") == "caf\u00e9 \u2014 ok.txt");  // kept
   const std::string long_name = std::string(400, 'a') + ".mkv";
   auto shortened = safe_filename(long_name, "x");
   CHECK(shortened.size() <= 255);
