@@ -96,20 +96,6 @@ std::optional<std::int64_t> parse_length(const std::optional<std::string>& value
   return n;
 }
 
-bool write_all(int fd, std::string_view data, std::int64_t offset, std::string& error) {
-  while (!data.empty()) {
-    ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      error = std::error_code(errno ? errno : EIO, std::generic_category()).message();
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-    offset += n;
-  }
-  return true;
-}
-
 }  // namespace
 
 struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
@@ -369,7 +355,12 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
   // Into the .part file; every 8 MiB the writeback of its dirty pages is started, so that
   // the fdatasync before the rename has little left to wait for.
   bool write(std::string_view data, std::int64_t offset, std::string& error) {
-    if (!write_all(part.get(), data, offset, error)) return false;
+    ErrorInfo failure;
+    if (!storage::detail::pwrite_all(part.get(), std::span<const char>(data.data(), data.size()),
+                                     offset, part_path, failure)) {
+      error = failure.message;
+      return false;
+    }
     unflushed += static_cast<std::int64_t>(data.size());
     if (unflushed >= 8 << 20) {
       (void)::sync_file_range(part.get(), 0, 0, SYNC_FILE_RANGE_WRITE);  // a hint only
@@ -496,7 +487,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     if (planner) planner->release(c.segment);
     st.peers = static_cast<int>(connections.size());
     if (!c.disk_error.empty()) {
-      fail(fetch::errc::disk_error, "cannot write '" + part_path.string() + "': " + c.disk_error);
+      fail(fetch::errc::disk_error, c.disk_error);  // names the file, the offset and why
       return;
     }
     const bool status_ok = !http || resp.status == (single ? 200 : 206) ||
@@ -570,7 +561,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     const int attempt = slot >= 0 ? failures[slot] : probe_failures;
     auto timer = std::make_unique<asio::steady_timer>(io, retry.delay(attempt, rng, server_said));
     auto* raw = timer.get();
-    const int key = slot >= 0 ? slot : -1;
+    const int key = slot;  // -1: the probe
     waiting[key] = std::move(timer);
     raw->async_wait([self = shared_from_this(), gen = generation, key,
                      then = std::move(then)](std::error_code ec) {

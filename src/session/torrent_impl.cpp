@@ -356,7 +356,6 @@ void TorrentImpl::hash_more(PieceIndex piece, Assembly assembly) {
 
 void TorrentImpl::verify_and_write(PieceIndex piece, Assembly assembly) {
   ++disk_jobs_;
-  assembly->hashing = true;
   Sha1Hash expected = params_.info.piece_hash(piece);
   asio::post(disk_, [self = shared_from_this(), piece, expected, assembly, storage = storage_] {
     const PieceBuffer& data = assembly->data;
