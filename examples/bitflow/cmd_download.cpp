@@ -20,6 +20,7 @@
 #include "bitflow/text.hpp"
 #include "commands.hpp"
 #include "data_path.hpp"
+#include "sources.hpp"
 #include "status_line.hpp"
 #include "write_file.hpp"
 
@@ -82,17 +83,7 @@ void print_progress(const bitflow::TorrentStatus& s, bool terminal, bool final) 
         bitflow::format_size(s.verified_bytes).c_str(),
         bitflow::format_size(s.wanted_bytes).c_str(), bitflow::format_size(s.download_rate).c_str(),
         bitflow::format_size(s.upload_rate).c_str(), s.peers, eta(s).c_str());
-  if (terminal) {
-    constexpr int width = 24;
-    int filled = static_cast<int>(s.progress() * width);
-    std::string bar(static_cast<std::size_t>(filled), '#');
-    bar.append(static_cast<std::size_t>(width - filled), '-');
-    status_line::draw("[" + bar + "] " + line);  // log lines go above it
-    if (final) status_line::end();
-  } else {
-    std::fprintf(stderr, "%s\n", line);
-  }
-  std::fflush(stderr);
+  status_line::progress(s.progress(), line, terminal, final);
 }
 
 struct Outcome {
@@ -273,13 +264,14 @@ std::set<std::string> with_session_options(std::set<std::string> options) {
 
 int run_download(const std::vector<std::string>& argv) {
   for (const auto& word : argv)
-    if (is_fetchable_url(word)) return run_download_url(argv);
+    if (detect_source(word).kind == bitflow::SourceKind::url) return run_download_url(argv);
   Args args(argv, {"sequential", "quiet", "no-trackers", "seed", "json"},
             with_session_options({"output", "files", "save-torrent"}),
             {{'o', "output"}, {'q', "quiet"}});
   if (args.positional().size() != 1)
     throw UsageError(
-        "usage: bitflow download <file.torrent | magnet-uri | URL> [-o DIR] [--save-torrent FILE] "
+        "usage: bitflow download <file.torrent | magnet-uri | URL of a .torrent> [-o DIR] "
+        "[--save-torrent FILE] "
         "[--files 1,3-5] [--sequential] "
         "[--peer HOST:PORT]... [--no-trackers] [--seed [--ratio R] [--seed-time S]] "
         "[--port N] [--listen ADDR] [--upload-limit RATE] [--download-limit RATE] [--quiet] "
@@ -303,7 +295,7 @@ int run_download(const std::vector<std::string>& argv) {
   }
   if (args.value("save-torrent"))
     throw UsageError("--save-torrent is for magnet links (the .torrent is already there)");
-  bitflow::AddTorrentParams params(bitflow::TorrentInfo::load(args.positional()[0]));
+  bitflow::AddTorrentParams params(load_torrent(args.positional()[0]));
   params.save_path = args.value("output").value_or(".");
   if (auto files = args.value("files"))
     params.file_priorities = file_selection(*files, params.info.files().size());

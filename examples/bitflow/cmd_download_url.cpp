@@ -36,17 +36,7 @@ void print_progress(const bitflow::FetchStatus& s, bool terminal, bool final) {
                 bitflow::format_size(s.bytes_done).c_str(),
                 s.bytes_total > 0 ? bitflow::format_size(s.bytes_total).c_str() : "?",
                 bitflow::format_size(s.download_rate).c_str(), s.peers, eta.c_str());
-  if (terminal) {
-    constexpr int width = 24;
-    int filled = static_cast<int>(progress * width);
-    std::string bar(static_cast<std::size_t>(filled), '#');
-    bar.append(static_cast<std::size_t>(width - filled), '-');
-    status_line::draw("[" + bar + "] " + line);
-    if (final) status_line::end();
-  } else {
-    std::fprintf(stderr, "%s\n", line);
-  }
-  std::fflush(stderr);
+  status_line::progress(progress, line, terminal, final);
 }
 
 int positive(const Args& args, const std::string& name, int fallback, int most) {
@@ -61,17 +51,6 @@ int positive(const Args& args, const std::string& name, int fallback, int most) 
 }
 
 }  // namespace
-
-bool is_fetchable_url(const std::string& source) {
-  for (const char* scheme : {"http://", "https://", "ftp://", "ftps://", "sftp://"}) {
-    const std::string_view s(scheme);
-    if (source.size() > s.size() &&
-        std::equal(s.begin(), s.end(), source.begin(),
-                   [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); }))
-      return true;
-  }
-  return false;
-}
 
 int run_download_url(const std::vector<std::string>& argv) {
   Args args(argv, {"quiet", "json", "overwrite", "insecure"},

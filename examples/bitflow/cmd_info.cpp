@@ -1,16 +1,19 @@
-// `bitflow info`: what a .torrent file or a magnet link holds, as text or as JSON.
+// `bitflow info`: what a .torrent file (local or at a URL), a magnet link or a URL holds,
+// as text or as JSON.
 //
 // The JSON form is stable: keys are only ever added, never renamed or removed.
 #include <boost/json.hpp>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <optional>
 
 #include "args.hpp"
 #include "bitflow/magnet.hpp"
 #include "bitflow/metainfo.hpp"
 #include "bitflow/text.hpp"
 #include "commands.hpp"
+#include "sources.hpp"
 
 namespace cli {
 namespace {
@@ -181,12 +184,31 @@ void print_magnet(const bitflow::Magnet& m) {
   std::printf("(metadata is fetched from peers when the download starts)\n");
 }
 
+// What a HEAD (or FTP/SFTP's size query) told of a URL.
+json::value url_json(const bitflow::Inspection& in) {
+  json::object o;
+  o["type"] = in.source.type;
+  o["name"] = in.name;
+  o["size"] = in.size >= 0 ? json::value(in.size) : nullptr;
+  o["content_type"] = to_valid_utf8(in.content_type);
+  return o;
+}
+
+void print_url(const bitflow::Inspection& in) {
+  print_row("type:", in.source.type);
+  print_row("name:", in.name);
+  print_row("size:", in.size >= 0 ? bitflow::format_size(in.size) + " (" + std::to_string(in.size) +
+                                        " bytes)"
+                                  : "unknown (the server did not say)");
+  if (!in.content_type.empty()) print_row("content type:", to_valid_utf8(in.content_type));
+}
+
 }  // namespace
 
 int run_info(const std::vector<std::string>& argv) {
-  Args args(argv, {"json"}, {});
+  Args args(argv, {"json", "insecure"}, {});
   if (args.positional().size() != 1)
-    throw UsageError("usage: bitflow info <file.torrent | magnet-uri> [--json]");
+    throw UsageError("usage: bitflow info <file.torrent | magnet-uri | URL> [--json] [--insecure]");
   const std::string& source = args.positional()[0];
   bool as_json = args.flag("json");
   if (bitflow::is_magnet_uri(source)) {
@@ -197,7 +219,23 @@ int run_info(const std::vector<std::string>& argv) {
       print_magnet(magnet);
     return 0;
   }
-  auto torrent = bitflow::TorrentInfo::load(source);
+  const auto kind = detect_source(source).kind;
+  std::optional<bitflow::TorrentInfo> fetched;
+  if (kind == bitflow::SourceKind::url || kind == bitflow::SourceKind::torrent_url) {
+    bitflow::FetchOptions options;
+    options.url.verify_tls = !args.flag("insecure");
+    auto inspection = inspect_source(source, options);
+    if (inspection.error) inspection.error.raise();
+    if (!inspection.torrent) {  // a file, not a torrent: what the server says of it
+      if (as_json)
+        std::cout << json::serialize(url_json(inspection)) << '\n';
+      else
+        print_url(inspection);
+      return 0;
+    }
+    fetched = std::move(inspection.torrent);
+  }
+  auto torrent = fetched ? std::move(*fetched) : bitflow::TorrentInfo::load(source);
   if (as_json)
     std::cout << json::serialize(torrent_json(torrent)) << '\n';
   else

@@ -13,8 +13,6 @@ int run_announce(const std::vector<std::string>& args);
 int run_download(const std::vector<std::string>& args);
 /// `download` of an http(s)/ftp(s)/sftp URL (run_download hands those over).
 int run_download_url(const std::vector<std::string>& args);
-/// Whether `source` is a URL that run_download_url fetches.
-bool is_fetchable_url(const std::string& source);
 int run_seed(const std::vector<std::string>& args);
 int run_check(const std::vector<std::string>& args);
 

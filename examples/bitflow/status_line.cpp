@@ -1,5 +1,6 @@
 #include "status_line.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 
@@ -23,6 +24,20 @@ void end() {
   shown.clear();
   std::fputc('\n', stderr);
   std::fflush(stderr);
+}
+
+void progress(double fraction, const std::string& line, bool terminal, bool final) {
+  if (!terminal) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+    std::fflush(stderr);
+    return;
+  }
+  constexpr int width = 24;
+  const int filled = std::clamp(static_cast<int>(fraction * width), 0, width);
+  std::string bar(static_cast<std::size_t>(filled), '#');
+  bar.append(static_cast<std::size_t>(width - filled), '-');
+  draw("[" + bar + "] " + line);  // log lines go above it
+  if (final) end();
 }
 
 void print_above(std::string_view lines) {

@@ -14,6 +14,9 @@ namespace cli::status_line {
 void draw(const std::string& text);
 /// Leaves the status line as it is and moves below it: later output starts on a new line.
 void end();
+/// A download's progress: on a terminal, "[####----] line" as the status line (ended
+/// when `final`); elsewhere `line` alone as a line of its own, so logs stay readable.
+void progress(double fraction, const std::string& line, bool terminal, bool final);
 /// Writes `lines` (complete lines, each ending in '\n') to stderr above the status line.
 void print_above(std::string_view lines);
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <system_error>
 
 #include "bitflow/session.hpp"
 
@@ -25,7 +26,10 @@ struct FetchStatus {
   std::int64_t bytes_total = 0;  ///< bytes asked for (0 while unknown)
   std::int64_t download_rate = 0;
   int peers = 0;      ///< connections (sources, for non-BitTorrent fetchers)
-  std::string error;  ///< when failed
+  std::string error;  ///< when failed: one sentence saying why
+  /// When failed: the kind of failure, for programs to branch on (fetch::errc for URL
+  /// downloads; empty when the fetcher has no code for it).
+  std::error_code error_code;
 };
 
 class Fetcher {
@@ -73,8 +77,9 @@ class Fetcher {
   std::shared_ptr<ProgressSink> sink_ = std::make_shared<ProgressSink>();
 };
 
-/// A torrent download through a Session. pause() and resume() are the torrent's own
-/// (TorrentHandle::pause/resume: connections close, verified data stays, nothing is
+/// A torrent download through a Session, from a .torrent (AddTorrentParams) or a magnet
+/// link (AddMagnetParams: its metadata comes from peers first). pause() and resume() are the
+/// torrent's own (TorrentHandle::pause/resume: connections close, verified data stays, nothing is
 /// re-checked); cancel() removes the torrent from the session, keeping its data. A
 /// torrent that cannot be added (an unusable save path, already in the session) makes
 /// start() end in state failed with the reason in status().error.
@@ -84,6 +89,7 @@ class Fetcher {
 class TorrentFetcher final : public Fetcher {
  public:
   TorrentFetcher(boost::asio::io_context& io, Session& session, AddTorrentParams params);
+  TorrentFetcher(boost::asio::io_context& io, Session& session, AddMagnetParams params);
   ~TorrentFetcher() override;
 
   void start() override;

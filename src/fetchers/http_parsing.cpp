@@ -377,4 +377,25 @@ std::string numbered_filename(std::string_view name, int n) {
   return out;
 }
 
+std::optional<std::int64_t> parse_content_length(std::string_view value) {
+  if (value.empty()) return std::nullopt;
+  std::int64_t n = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9' || n > (std::numeric_limits<std::int64_t>::max() - 9) / 10)
+      return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+std::string suggested_filename(std::optional<std::string_view> content_disposition,
+                               std::string_view effective_url, std::string_view url) {
+  std::string proposed;
+  if (content_disposition)
+    proposed = content_disposition_filename(*content_disposition).value_or("");
+  if (proposed.empty()) proposed = filename_from_url(effective_url);
+  if (proposed.empty()) proposed = filename_from_url(url);
+  return safe_filename(proposed, "download");
+}
+
 }  // namespace bitflow::fetch

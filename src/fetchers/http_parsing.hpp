@@ -21,6 +21,9 @@ struct ContentRange {
 /// last < first, last >= total, numbers beyond int64, junk.
 [[nodiscard]] std::optional<ContentRange> parse_content_range(std::string_view value);
 
+/// A Content-Length value: decimal digits only, within int64; nullopt otherwise.
+[[nodiscard]] std::optional<std::int64_t> parse_content_length(std::string_view value);
+
 /// The file name a Content-Disposition value proposes (RFC 6266): the filename*
 /// parameter (RFC 8187: UTF-8 or ISO-8859-1, percent-decoded; ISO-8859-1 becomes UTF-8)
 /// wins over filename (a token or a quoted-string with backslash escapes). Parameter
@@ -46,6 +49,13 @@ struct ContentRange {
 /// surrounding white space and leading dots are dropped (a download never becomes a hidden file,
 /// "." or ".."). When nothing is left, `fallback` made safe the same way, or "download".
 [[nodiscard]] std::string safe_filename(std::string_view proposed, std::string_view fallback);
+
+/// The name a download gets from what the server said, in order of preference: the
+/// Content-Disposition header's file name (when there is one), the last path segment of
+/// the URL after redirects, that of the URL asked for; made safe by safe_filename, with
+/// "download" when none gives a name.
+[[nodiscard]] std::string suggested_filename(std::optional<std::string_view> content_disposition,
+                                             std::string_view effective_url, std::string_view url);
 
 /// `name` cut to at most `max_bytes` (>= 16), keeping its extension and never splitting a
 /// UTF-8 sequence: room for suffixes such as ".part.bitflow" within the 255-byte limit.

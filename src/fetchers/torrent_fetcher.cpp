@@ -6,6 +6,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <variant>
+
 #include "bitflow/fetcher.hpp"
 
 namespace bitflow {
@@ -31,8 +33,9 @@ const char* to_string(FetchState s) noexcept {
 }
 
 struct TorrentFetcher::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::io_context& context, Session& s, AddTorrentParams p,
-       std::weak_ptr<const ProgressSink> progress)
+  using Params = std::variant<AddTorrentParams, AddMagnetParams>;
+
+  Impl(asio::io_context& context, Session& s, Params p, std::weak_ptr<const ProgressSink> progress)
       : session(s), params(std::move(p)), timer(context), sink(std::move(progress)) {}
 
   void report() {
@@ -98,7 +101,7 @@ struct TorrentFetcher::Impl : std::enable_shared_from_this<Impl> {
   }
 
   Session& session;
-  AddTorrentParams params;
+  Params params;
   TorrentHandle torrent;
   FetchState state = FetchState::idle;
   std::string error;
@@ -110,6 +113,9 @@ struct TorrentFetcher::Impl : std::enable_shared_from_this<Impl> {
 TorrentFetcher::TorrentFetcher(asio::io_context& io, Session& session, AddTorrentParams params)
     : impl_(std::make_shared<Impl>(io, session, std::move(params), progress_sink())) {}
 
+TorrentFetcher::TorrentFetcher(asio::io_context& io, Session& session, AddMagnetParams params)
+    : impl_(std::make_shared<Impl>(io, session, std::move(params), progress_sink())) {}
+
 TorrentFetcher::~TorrentFetcher() {
   impl_->timer.cancel();  // the watch loop ends; a pending removal reports to nobody
   if (impl_->listener != 0) impl_->session.remove_listener(impl_->listener);
@@ -119,7 +125,8 @@ void TorrentFetcher::start() {
   if (impl_->state != FetchState::idle) return;
   impl_->listen();
   try {
-    impl_->torrent = impl_->session.add(impl_->params);
+    impl_->torrent =
+        std::visit([&](const auto& params) { return impl_->session.add(params); }, impl_->params);
   } catch (const std::exception& e) {
     // An unusable save path, a torrent already in the session: the fetch has failed.
     impl_->state = FetchState::failed;

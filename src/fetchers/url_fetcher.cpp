@@ -28,9 +28,11 @@
 #include "bitflow/log.hpp"
 #include "fetchers/checksum.hpp"
 #include "fetchers/control_file.hpp"
+#include "fetchers/download_request.hpp"
 #include "fetchers/http_parsing.hpp"
 #include "fetchers/retry_policy.hpp"
 #include "fetchers/segment_planner.hpp"
+#include "fetchers/source_kind.hpp"
 #include "net/curl_reactor.hpp"
 #include "storage/fs_util.hpp"
 #include "util/error_category.hpp"
@@ -73,30 +75,6 @@ std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), category()};
 }
 }  // namespace fetch
-
-namespace {
-
-std::string lowercase_scheme(std::string_view url) {
-  auto colon = url.find("://");
-  if (colon == std::string_view::npos) return {};
-  std::string scheme(url.substr(0, colon));
-  for (auto& c : scheme)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return scheme;
-}
-
-std::optional<std::int64_t> parse_length(const std::optional<std::string>& value) {
-  if (!value || value->empty()) return std::nullopt;
-  std::int64_t n = 0;
-  for (char c : *value) {
-    if (c < '0' || c > '9' || n > (std::numeric_limits<std::int64_t>::max() - 9) / 10)
-      return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  return n;
-}
-
-}  // namespace
 
 struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
   struct Connection {
@@ -162,38 +140,21 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     st.error = std::move(message);
     st.peers = 0;
     st.download_rate = 0;
+    st.error_code = fetch::make_error_code(code);
     logger()->warn("{}", st.error);
-    error_code = fetch::make_error_code(code);
     notify();
   }
-  std::error_code error_code;
 
   // ---- requests --------------------------------------------------------------------
 
-  net::HttpRequest request() const {
-    net::HttpRequest r;
-    r.url = options.url;
-    r.protocols = "http,https,ftp,ftps,sftp";
-    r.timeout = 0ms;  // downloads take as long as they take; stalls end by low speed
-    r.connect_timeout = options.connect_timeout;
-    r.max_redirects = 10;
-    r.low_speed_limit = options.low_speed_limit;
-    r.low_speed_time = options.low_speed_time;
-    r.use_netrc = true;
-    r.verify_tls = options.verify_tls;
-    r.decode_content = false;  // byte ranges are of the file, not of a compressed stream
-    if (options.ssh_known_hosts) r.ssh_known_hosts = options.ssh_known_hosts->string();
-    if (options.ssh_private_key) r.ssh_private_key = options.ssh_private_key->string();
-    return r;
-  }
+  net::HttpRequest request() const { return fetch::download_request(options); }
 
   void start() {
     if (st.state == FetchState::running || st.state == FetchState::completed) return;
-    const std::string scheme = lowercase_scheme(options.url);
+    const std::string scheme = fetch::url_scheme(options.url);
     st = {};
     st.state = FetchState::running;
-    if (scheme != "http" && scheme != "https" && scheme != "ftp" && scheme != "ftps" &&
-        scheme != "sftp") {
+    if (!fetch::is_fetchable_scheme(scheme)) {
       fail(fetch::errc::bad_url,
            "'" + net::redacted(options.url) + "' is not an http, https, ftp, ftps or sftp URL");
       return;
@@ -234,7 +195,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
              net::redacted(options.url) + ": HTTP " + std::to_string(resp.status));
         return;
       }
-      size = parse_length(resp.header("Content-Length")).value_or(-1);
+      size = fetch::parse_content_length(resp.header("Content-Length").value_or("")).value_or(-1);
       if (http) {
         auto accept = resp.header("Accept-Ranges").value_or("");
         single = size <= 0 || accept.find("bytes") == std::string::npos;
@@ -247,13 +208,12 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     } else {
       single = true;  // no HEAD: one plain GET
     }
-    std::string proposed = options.file_name;
-    if (proposed.empty() && http)
-      if (auto cd = resp.header("Content-Disposition"))
-        proposed = fetch::content_disposition_filename(*cd).value_or("");
-    if (proposed.empty()) proposed = fetch::filename_from_url(resp.effective_url);
-    if (proposed.empty()) proposed = fetch::filename_from_url(options.url);
-    if (!choose_paths(fetch::safe_filename(proposed, "download"))) return;
+    const auto disposition = http ? resp.header("Content-Disposition") : std::nullopt;
+    const std::string name =
+        options.file_name.empty()
+            ? fetch::suggested_filename(disposition, resp.effective_url, options.url)
+            : fetch::safe_filename(options.file_name, "download");
+    if (!choose_paths(name)) return;
     if (!open_part()) return;
     st.bytes_total = std::max<std::int64_t>(size, 0);
     notify();

@@ -1,0 +1,16 @@
+// The request every download of a URL starts from (the URL fetcher's transfers, the
+// registry's HEAD for inspect(), the fetch of a .torrent): the URL, the allowed
+// protocols, the user's TLS/SSH/netrc settings and the stall rule.
+#pragma once
+
+#include "bitflow/url_fetcher.hpp"
+#include "net/curl_reactor.hpp"
+
+namespace bitflow::fetch {
+
+/// A GET of options.url with no overall deadline (downloads take as long as they take;
+/// stalls end by low speed), up to 10 redirects among http/https/ftp/ftps/sftp,
+/// credentials from ~/.netrc, and no content decoding (byte ranges are of the file).
+[[nodiscard]] net::HttpRequest download_request(const UrlFetchOptions& options);
+
+}  // namespace bitflow::fetch
