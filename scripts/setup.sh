@@ -17,7 +17,9 @@ packages=(
   # seeders the download tests and bench/download_bench.sh run against (tests/seeders/)
   aria2 transmission-daemon
   # servers the URL fetcher tests run against (tests/servers/)
-  nginx-light python3-pyftpdlib
+  nginx-light python3-pyftpdlib vsftpd openssh-server
+  # the example fetcher a program registers (examples/ytdlp_fetcher.cpp)
+  yt-dlp
   # trackers the announce tests run against (tests/trackers/); bittorrent-tracker itself
   # comes from npm. NodeSource's nodejs bundles npm and conflicts with Debian's npm
   # package, so npm is asked for only when there is none on PATH yet.

@@ -55,12 +55,12 @@ int positive(const Args& args, const std::string& name, int fallback, int most) 
 int run_download_url(const std::vector<std::string>& argv) {
   Args args(argv, {"quiet", "json", "overwrite", "insecure"},
             {"output", "connections", "checksum", "min-segment", "name", "max-tries",
-             "ssh-known-hosts", "ssh-key", "stall-timeout"},
+             "ssh-known-hosts", "ssh-key", "stall-timeout", "cacert"},
             {{'o', "output"}, {'q', "quiet"}, {'x', "connections"}, {'k', "min-segment"}});
   if (args.positional().size() != 1)
     throw UsageError(
         "usage: bitflow download <URL> [-o DIR] [-x N] [-k SIZE] [--name FILE] "
-        "[--checksum ALGO=HEX] [--overwrite] [--max-tries N] [--insecure] "
+        "[--checksum ALGO=HEX] [--overwrite] [--max-tries N] [--insecure] [--cacert FILE] "
         "[--stall-timeout S] [--ssh-known-hosts FILE] [--ssh-key FILE] [--quiet] [--json]");
   bitflow::UrlFetchOptions options;
   options.url = args.positional()[0];
@@ -78,6 +78,7 @@ int run_download_url(const std::vector<std::string>& argv) {
   options.file_name = args.value("name").value_or("");
   options.overwrite = args.flag("overwrite");
   options.verify_tls = !args.flag("insecure");
+  if (auto f = args.value("cacert")) options.ca_file = *f;
   if (auto f = args.value("ssh-known-hosts")) options.ssh_known_hosts = *f;
   if (auto f = args.value("ssh-key")) options.ssh_private_key = *f;
   const bool quiet = args.flag("quiet"), json = args.flag("json");

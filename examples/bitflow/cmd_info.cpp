@@ -206,9 +206,12 @@ void print_url(const bitflow::Inspection& in) {
 }  // namespace
 
 int run_info(const std::vector<std::string>& argv) {
-  Args args(argv, {"json", "insecure"}, {});
+  Args args(argv, {"json", "insecure"}, {"cacert", "ssh-key", "ssh-known-hosts"});
   if (args.positional().size() != 1)
-    throw UsageError("usage: bitflow info <file.torrent | magnet-uri | URL> [--json] [--insecure]");
+    throw UsageError(
+        "usage: bitflow info <file.torrent | magnet-uri | URL> [--json] [--insecure | --cacert "
+        "FILE] "
+        "[--ssh-key FILE] [--ssh-known-hosts FILE]");
   const std::string& source = args.positional()[0];
   bool as_json = args.flag("json");
   if (bitflow::is_magnet_uri(source)) {
@@ -224,6 +227,9 @@ int run_info(const std::vector<std::string>& argv) {
   if (kind == bitflow::SourceKind::url || kind == bitflow::SourceKind::torrent_url) {
     bitflow::FetchOptions options;
     options.url.verify_tls = !args.flag("insecure");
+    if (auto f = args.value("cacert")) options.url.ca_file = *f;
+    if (auto f = args.value("ssh-key")) options.url.ssh_private_key = *f;
+    if (auto f = args.value("ssh-known-hosts")) options.url.ssh_known_hosts = *f;
     auto inspection = inspect_source(source, options);
     if (inspection.error) inspection.error.raise();
     if (!inspection.torrent) {  // a file, not a torrent: what the server says of it

@@ -23,7 +23,8 @@
 //   5. Failures (connection errors, timeouts, stalls below `low_speed_limit`, 408, 429,
 //      5xx) are retried per connection with exponential backoff and jitter, honouring
 //      Retry-After, up to `max_tries` in a row; any other 4xx is final and its status is
-//      in the error. A body shorter or longer than announced is an error.
+//      in the error, and so are a certificate or host key that does not verify, a denied
+//      login and a missing file (FTP, SFTP). A body shorter or longer than announced is an error.
 //   6. When every byte is in: the size is checked, then the checksum if one was given,
 //      and only then is "<name>.part" renamed to its final name and the control file
 //      removed. A mismatch leaves nothing under the final name.
@@ -56,6 +57,7 @@ enum class errc {
   bad_response,       ///< a wrong Content-Range, a body shorter or longer than announced
   checksum_mismatch,  ///< the data is complete but its digest is not the expected one
   disk_error,         ///< the .part file, the control file or the rename failed
+  not_trusted,        ///< the TLS certificate or SSH host key did not verify (not retried)
 };
 const std::error_category& category() noexcept;
 std::error_code make_error_code(errc e) noexcept;
@@ -91,6 +93,8 @@ struct UrlFetchOptions {
   long low_speed_limit = 1;
   std::chrono::seconds low_speed_time{30};
   bool verify_tls = true;
+  /// HTTPS/FTPS: trust these certificate authorities (PEM) instead of the system's.
+  std::optional<std::filesystem::path> ca_file;
   /// Ranged requests against an SFTP server need its host key: a known_hosts file.
   std::optional<std::filesystem::path> ssh_known_hosts;
   /// For sftp:// with key authentication.

@@ -1,5 +1,7 @@
 #include "fetchers/download_request.hpp"
 
+#include "fetchers/source_kind.hpp"
+
 namespace bitflow::fetch {
 
 net::HttpRequest download_request(const UrlFetchOptions& options) {
@@ -13,7 +15,12 @@ net::HttpRequest download_request(const UrlFetchOptions& options) {
   r.low_speed_time = options.low_speed_time;
   r.use_netrc = true;
   r.verify_tls = options.verify_tls;
+  if (options.ca_file) r.ca_file = options.ca_file->string();
   r.decode_content = false;
+  // libcurl 7.88 loses its place in the FTP dialogue on an implicit-TLS control connection
+  // reused by parallel ranged transfers (a ranged RETR then reads an earlier SIZE reply,
+  // "Bad PASV/EPSV response: 213", against vsftpd): each FTPS transfer logs in anew.
+  r.reuse_connection = url_scheme(options.url) != "ftps";
   if (options.ssh_known_hosts) r.ssh_known_hosts = options.ssh_known_hosts->string();
   if (options.ssh_private_key) r.ssh_private_key = options.ssh_private_key->string();
   return r;

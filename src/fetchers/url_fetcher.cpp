@@ -62,6 +62,8 @@ const char* describe(errc e) noexcept {
       return "checksum mismatch";
     case errc::disk_error:
       return "cannot write the file";
+    case errc::not_trusted:
+      return "the server is not trusted";
   }
   return nullptr;
 }
@@ -178,6 +180,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
   void probed(ErrorInfo e, const net::HttpResponse& resp) {
     if (st.state != FetchState::running) return;
     const bool no_head = http && !e && (resp.status == 405 || resp.status == 501);
+    if (fail_for_good(e)) return;
     if (!no_head) {
       if (e || (http && fetch::RetryPolicy::retryable_status(resp.status))) {
         std::string why =
@@ -492,6 +495,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
       why = e.message;
     else
       why = net::redacted(options.url) + ": HTTP " + std::to_string(resp.status);
+    if (fail_for_good(e)) return;
     const bool answered = !e || e.code == net::errc::aborted;  // the server said something
     if (http && c.bad_response.empty() && answered && resp.status >= 400 &&
         !fetch::RetryPolicy::retryable_status(resp.status)) {
@@ -507,6 +511,17 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
                    why);
     later(slot, retry_after(resp), [this] { launch(); });
     if (!single) launch();  // the other slots may take over the released bytes meanwhile
+  }
+
+  // Failures that another try cannot mend: an untrusted server, a refused login or file.
+  bool fail_for_good(const ErrorInfo& e) {
+    if (e.code == net::errc::not_trusted)
+      fail(fetch::errc::not_trusted, e.message);
+    else if (e.code == net::errc::refused)
+      fail(fetch::errc::server_refused, e.message);
+    else
+      return false;
+    return true;
   }
 
   std::optional<std::chrono::seconds> retry_after(const net::HttpResponse& resp) {

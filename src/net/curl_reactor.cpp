@@ -14,6 +14,7 @@
 #include "net/curl_reactor.hpp"
 
 #include <curl/curl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/cancellation_signal.hpp>
@@ -21,6 +22,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cctype>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -47,6 +49,10 @@ const char* describe(errc e) noexcept {
       return "transfer stopped by its receiver";
     case errc::too_slow:
       return "transfer too slow";
+    case errc::not_trusted:
+      return "the server's certificate or host key is not trusted";
+    case errc::refused:
+      return "the server refused the login or the file";
   }
   return nullptr;
 }
@@ -155,6 +161,20 @@ struct CurlReactor::Impl {
     return 0;
   }
 
+  // libcurl closes a socket: forget its watch first. Otherwise a socket opened next with
+  // the same number (an FTP data connection after the last one closed) would find the old
+  // watch, whose registration with epoll went with the closed socket, and never be woken.
+  static int on_close_socket(void* self_ptr, curl_socket_t fd) {
+    auto* self = static_cast<Impl*>(self_ptr);
+    if (auto it = self->watches.find(fd); it != self->watches.end()) {
+      it->second->removed = true;
+      it->second->descriptor.cancel();
+      it->second->descriptor.release();
+      self->watches.erase(it);
+    }
+    return ::close(fd);
+  }
+
   static int on_timer(CURLM*, long timeout_ms, void* self_ptr) {
     auto* self = static_cast<Impl*>(self_ptr);
     self->timer.cancel();
@@ -189,10 +209,24 @@ struct CurlReactor::Impl {
   }
 
   // Hands the final response's status and headers to on_start, once.
+  // SFTP and SCP send no headers: the size libcurl learnt (its stat of the file, for a
+  // whole-file transfer) is reported as a Content-Length, as libcurl itself does for FTP.
+  static void add_size_header(Transfer& t) {
+    if (t.response.header("Content-Length") || t.request.range) return;
+    const char* scheme = nullptr;
+    curl_easy_getinfo(t.easy, CURLINFO_SCHEME, &scheme);
+    if (!scheme || (std::strcmp(scheme, "SFTP") != 0 && std::strcmp(scheme, "SCP") != 0)) return;
+    curl_off_t size = -1;
+    if (curl_easy_getinfo(t.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &size) == CURLE_OK &&
+        size >= 0)
+      t.response.headers.emplace_back("Content-Length", std::to_string(size));
+  }
+
   static bool start_streaming(Transfer& t) {
     if (t.started) return !t.aborted;
     t.started = true;
     curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &t.response.status);
+    add_size_header(t);
     if (t.request.on_start && !t.request.on_start(t.response)) t.aborted = true;
     return !t.aborted;
   }
@@ -270,6 +304,7 @@ struct CurlReactor::Impl {
     }
     if (result == CURLE_OK) {
       curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &t.response.status);
+      if (!t.started) add_size_header(t);
       return error;
     }
     t.response.body.clear();  // a partial body is of no use to anyone; free it now
@@ -289,6 +324,15 @@ struct CurlReactor::Impl {
                       std::to_string(t.request.max_body) + " bytes";
     } else if (result == CURLE_OPERATION_TIMEDOUT) {
       error.code = make_error_code(errc::timed_out);
+      error.message = redacted(t.request.url) + ": " + detail;
+    } else if (result == CURLE_PEER_FAILED_VERIFICATION || result == CURLE_SSL_CACERT_BADFILE ||
+               result == CURLE_SSL_ISSUER_ERROR || result == CURLE_SSL_PINNEDPUBKEYNOTMATCH ||
+               result == CURLE_SSL_CRL_BADFILE) {
+      error.code = make_error_code(errc::not_trusted);
+      error.message = redacted(t.request.url) + ": " + detail;
+    } else if (result == CURLE_LOGIN_DENIED || result == CURLE_REMOTE_ACCESS_DENIED ||
+               result == CURLE_REMOTE_FILE_NOT_FOUND || result == CURLE_AUTH_ERROR) {
+      error.code = make_error_code(errc::refused);
       error.message = redacted(t.request.url) + ": " + detail;
     } else {
       error.code = make_error_code(errc::transfer_failed);
@@ -333,6 +377,8 @@ struct CurlReactor::Impl {
     curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error_buffer);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Impl::on_close_socket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::on_header);
@@ -345,6 +391,7 @@ struct CurlReactor::Impl {
       curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, r.low_speed_limit);
       curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(r.low_speed_time.count()));
     }
+    if (!r.reuse_connection) curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
     if (r.use_netrc) curl_easy_setopt(e, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
     if (r.ssh_known_hosts) curl_easy_setopt(e, CURLOPT_SSH_KNOWNHOSTS, r.ssh_known_hosts->c_str());
     if (r.ssh_private_key)
@@ -358,6 +405,7 @@ struct CurlReactor::Impl {
       curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // whatever libcurl can decode
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, r.verify_tls ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, r.verify_tls ? 2L : 0L);
+    if (r.ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, r.ca_file->c_str());
     if (r.proxy) curl_easy_setopt(e, CURLOPT_PROXY, r.proxy->c_str());
     if (r.method == "HEAD")
       curl_easy_setopt(e, CURLOPT_NOBODY, 1L);

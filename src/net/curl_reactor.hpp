@@ -35,6 +35,8 @@ enum class errc {
   cancelled,            ///< cancel() or the awaiting coroutine's cancellation
   aborted,              ///< HttpRequest::on_start or on_data returned false
   too_slow,             ///< slower than HttpRequest::low_speed_limit for low_speed_time
+  not_trusted,          ///< TLS certificate or SSH host key verification failed
+  refused,              ///< login denied, or no such file / no access (FTP, SFTP)
 };
 const std::error_category& category() noexcept;
 std::error_code make_error_code(errc e) noexcept;
@@ -58,6 +60,9 @@ struct HttpRequest {
   std::string user_agent = bitflow::user_agent;
   std::optional<std::string> proxy;  ///< libcurl proxy syntax ("socks5h://host:port", ...)
   bool verify_tls = true;
+  /// Certificate authorities (PEM) to verify the server against instead of the system's:
+  /// a private server's own CA or self-signed certificate.
+  std::optional<std::string> ca_file;
   /// Ask for (and decode) compressed bodies. Off for downloads of byte ranges.
   bool decode_content = true;
 
@@ -69,6 +74,8 @@ struct HttpRequest {
   /// usual case: headers, then silence.)
   long low_speed_limit = 0;
   std::chrono::seconds low_speed_time{0};
+  /// Keep the connection for later requests to the same server (off: close it after).
+  bool reuse_connection = true;
   /// Take user and password from ~/.netrc (or $NETRC) when the URL has none.
   bool use_netrc = false;
   /// SFTP/SCP: the known_hosts file the server's key must be in, and a private key.

@@ -99,3 +99,98 @@ stop_servers() {
   done
   _SERVER_PIDS=()
 }
+
+# tls_certificate DIR: a self-signed certificate for 127.0.0.1 in DIR/cert.pem (key in
+# DIR/key.pem), which clients trust with --cacert DIR/cert.pem.
+tls_certificate() {
+  local dir=$1
+  [[ -s $dir/cert.pem ]] && return 0
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+}
+
+# start_ftps DIR: vsftpd serving DIR/files to anonymous users over implicit TLS at
+# $FTPS_URL (ftps://127.0.0.1:PORT), certificate DIR/cert.pem.
+start_ftps() {
+  local dir=$1 port
+  [[ -x /usr/sbin/vsftpd ]] || { echo "servers.sh: vsftpd is not installed" >&2; return 1; }
+  port=$(_server_probe free-port) || return 1
+  local low=$((port % 20000 + 40100))
+  mkdir -p "$dir/files" "$dir/empty"
+  chmod 755 "$dir/files" "$dir/empty"
+  tls_certificate "$dir" || return 1
+  # vsftpd refuses a config file that is not owned by the user running it.
+  cat >"$dir/vsftpd.conf" <<CONF
+listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port=$port
+background=NO
+anonymous_enable=YES
+no_anon_password=YES
+anon_root=$dir/files
+local_enable=NO
+write_enable=NO
+ftp_username=ftp
+nopriv_user=nobody
+secure_chroot_dir=$dir/empty
+pasv_enable=YES
+pasv_min_port=$low
+pasv_max_port=$((low + 50))
+pasv_address=127.0.0.1
+seccomp_sandbox=NO
+ssl_enable=YES
+implicit_ssl=YES
+allow_anon_ssl=YES
+force_anon_logins_ssl=YES
+force_anon_data_ssl=YES
+require_ssl_reuse=NO
+ssl_ciphers=HIGH
+rsa_cert_file=$dir/cert.pem
+rsa_private_key_file=$dir/key.pem
+xferlog_enable=YES
+vsftpd_log_file=$dir/vsftpd.log
+CONF
+  /usr/sbin/vsftpd "$dir/vsftpd.conf" >"$dir/vsftpd.out" 2>&1 &
+  local pid=$!
+  _SERVER_PIDS+=("$pid")
+  _wait_for_port "$port" "$pid" vsftpd || { cat "$dir/vsftpd.out" >&2; return 1; }
+  FTPS_URL=ftps://127.0.0.1:$port
+}
+
+# start_sftp DIR: OpenSSH's sshd with a private config and a host key of its own; the
+# current user logs in with the key DIR/client_key only. Sets SFTP_URL
+# (sftp://USER@127.0.0.1:PORT) and writes the server's key to DIR/known_hosts.
+start_sftp() {
+  local dir=$1 port
+  [[ -x /usr/sbin/sshd ]] || { echo "servers.sh: sshd is not installed" >&2; return 1; }
+  port=$(_server_probe free-port) || return 1
+  mkdir -p "$dir"
+  [[ -s $dir/host_key ]] || ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key" || return 1
+  [[ -s $dir/client_key ]] || ssh-keygen -q -t ed25519 -N '' -f "$dir/client_key" || return 1
+  cp "$dir/client_key.pub" "$dir/authorized_keys"
+  chmod 600 "$dir/authorized_keys"
+  # sshd insists on its privilege separation folder, which Debian creates only at boot.
+  [[ -d /run/sshd ]] || mkdir -p -m 755 /run/sshd
+  cat >"$dir/sshd_config" <<CONF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $dir/host_key
+PidFile $dir/sshd.pid
+AuthorizedKeysFile $dir/authorized_keys
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin prohibit-password
+Subsystem sftp internal-sftp
+CONF
+  /usr/sbin/sshd -D -e -f "$dir/sshd_config" >"$dir/sshd.log" 2>&1 &
+  local pid=$!
+  _SERVER_PIDS+=("$pid")
+  _wait_for_port "$port" "$pid" sshd || { cat "$dir/sshd.log" >&2; return 1; }
+  echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$dir/host_key.pub")" >"$dir/known_hosts"
+  SFTP_URL=sftp://$(id -un)@127.0.0.1:$port
+}
