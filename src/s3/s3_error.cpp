@@ -18,6 +18,8 @@ const char* describe(errc e) noexcept {
       return "invalid number in an S3 response";
     case errc::service_error:
       return "S3 returned an error";
+    case errc::invalid_part:
+      return "invalid part list for CompleteMultipartUpload";
     case errc::invalid_config:
       return "invalid AWS configuration";
     case errc::missing_credentials:

@@ -13,6 +13,7 @@ enum class errc {
   unexpected_xml,       // well-formed, but not the document asked for (root, elements)
   invalid_number,       // a numeric element that is not a number in range
   service_error,        // S3 answered with an <Error> document
+  invalid_part,         // a part list CompleteMultipartUpload cannot carry
   invalid_config,       // an unreadable credentials/config value or endpoint URL
   missing_credentials,  // no access key found anywhere
 };
