@@ -175,12 +175,14 @@ SignedRequest sign_request(const SignableRequest& request, const SigningParams& 
   if (rules.content_sha256_header) added.emplace_back("X-Amz-Content-SHA256", request.payload_hash);
   if (!token.empty() && rules.sign_session_token) added.emplace_back("X-Amz-Security-Token", token);
 
+  // A header the signer sets replaces the request's own (a retry carries the last ones).
   std::vector<Header> signed_headers;
   for (const Header& h : request.headers) {
     const std::string name = lowercase(h.first);
-    if (name != "x-amz-date" && name != "x-amz-content-sha256" && name != "x-amz-security-token" &&
-        name != "authorization")
-      signed_headers.push_back(h);
+    const bool replaced = name == "x-amz-date" || name == "authorization" ||
+                          (name == "x-amz-content-sha256" && rules.content_sha256_header) ||
+                          (name == "x-amz-security-token" && !token.empty());
+    if (!replaced) signed_headers.push_back(h);
   }
   signed_headers.insert(signed_headers.end(), added.begin(), added.end());
   const CanonicalHeaders headers = canonical_headers(signed_headers);

@@ -90,9 +90,10 @@ struct SignedRequest {
   std::string encoded_path;
 };
 
-/// Signs for an Authorization header. Any X-Amz-Date, X-Amz-Security-Token,
-/// X-Amz-Content-SHA256 or Authorization header already in `request` (a retry) is
-/// replaced. Throws std::invalid_argument when the request has no Host header.
+/// Signs for an Authorization header. The headers the signer sets replace those already
+/// in `request` (a retry): X-Amz-Date and Authorization always, X-Amz-Content-SHA256 when
+/// rules.content_sha256_header, X-Amz-Security-Token when there is a session token.
+/// Throws std::invalid_argument when the request has no Host header.
 [[nodiscard]] SignedRequest sign_request(const SignableRequest& request,
                                          const SigningParams& params);
 

@@ -163,17 +163,19 @@ TEST_CASE("sigv4 presigned URLs last from 1 second to 7 days", "[s3][sigv4]") {
 }
 
 TEST_CASE("sigv4 re-signing a retried request replaces the old signing headers", "[s3][sigv4]") {
-  const auto params = example_params();
+  auto params = example_params();
+  params.credentials.session_token = "stale";
   auto request = example_get();
   const auto first = s3::sign_request(request, params);
   request.headers.insert(request.headers.end(), first.added_headers.begin(),
                          first.added_headers.end());
-  request.headers.emplace_back("x-amz-security-token", "stale");
   auto later = params;
   later.time += 10min;
+  later.credentials.session_token = "fresh";  // refreshed credentials, as on a retry
   const auto retry = s3::sign_request(request, later);
   CHECK(retry.signature != first.signature);
   CHECK(retry.canonical_request.find("stale") == std::string::npos);
+  CHECK(retry.canonical_request.find("\nx-amz-security-token:fresh\n") != std::string::npos);
   CHECK(retry.canonical_request.find("20130524T001000Z") != std::string::npos);
   CHECK(retry.signature == s3::sign_request(example_get(), later).signature);
 }
@@ -220,4 +222,16 @@ TEST_CASE("amz_date formats the signing time", "[s3][sigv4]") {
   using namespace std::chrono;
   CHECK(s3::amz_date(sys_days{year{2015} / 8 / 30} + 12h + 36min) == "20150830T123600Z");
   CHECK(s3::amz_date(sys_days{year{1999} / 12 / 31} + 23h + 59min + 59s) == "19991231T235959Z");
+}
+
+TEST_CASE("sigv4 keeps the caller's headers that it does not set itself", "[s3][sigv4]") {
+  auto params = example_params();
+  params.rules.content_sha256_header = false;
+  auto request = example_get();
+  request.headers.emplace_back("X-Amz-Content-SHA256", "caller-set");
+  request.headers.emplace_back("X-Amz-Security-Token", "caller-token");
+  const auto out = s3::sign_request(request, params);
+  CHECK(out.canonical_request.find("\nx-amz-content-sha256:caller-set\n") != std::string::npos);
+  CHECK(out.canonical_request.find("\nx-amz-security-token:caller-token\n") != std::string::npos);
+  CHECK(out.added_headers.size() == 2);  // X-Amz-Date and Authorization
 }
