@@ -66,8 +66,10 @@ std::optional<IniFile> parse_ini(std::string_view text, ErrorInfo& error) {
       continue;
     }
     if (line[0] == '[') {
-      if (line.back() != ']') return fail("a section header without ']'");
-      section = &out[std::string(trim(line.substr(1, line.size() - 2)))];
+      // As in configparser, text after the closing ']' is ignored ("[default] # main").
+      const auto close = line.rfind(']');
+      if (close == std::string_view::npos) return fail("a section header without ']'");
+      section = &out[std::string(trim(line.substr(1, close - 1)))];
       key.clear();
       continue;
     }

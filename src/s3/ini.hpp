@@ -1,7 +1,7 @@
 // The INI dialect of ~/.aws/credentials and ~/.aws/config, read the way the AWS CLI
 // (botocore, over Python's configparser) reads it. Pure. Internal.
 //
-//   [section]            names kept as written, trimmed
+//   [section]            names kept as written, trimmed; text after the ']' ignored
 //   key = value          or "key: value"; keys lowercased, values trimmed
 //   # comment, ; comment  whole lines only ("a = b # c" has the value "b # c")
 //   s3 =                 an empty value followed by indented "sub = value" lines is a

@@ -84,7 +84,9 @@ struct ObjectEntry {
   std::string last_modified;
 };
 
-/// <ListBucketResult> of ListObjectsV2 (or of the older ListObjects).
+/// <ListBucketResult> of ListObjectsV2 (or of the older ListObjects). The page cannot tell
+/// which call it answers, so the caller checks that a truncated page carries its call's
+/// marker (ListObjects without a delimiter continues after the last key instead).
 struct ListObjectsResult {
   std::vector<ObjectEntry> objects;
   std::vector<std::string> common_prefixes;

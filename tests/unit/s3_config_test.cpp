@@ -88,6 +88,9 @@ TEST_CASE("aws ini reads sections, settings, comments and nested blocks", "[s3][
   const auto crlf = s3::parse_ini("[a]\r\nKey : value # not a comment\r\n  more\r\n", error);
   REQUIRE(crlf);
   CHECK(crlf->at("a").at("key") == "value # not a comment\nmore");
+  const auto trailing = s3::parse_ini("[ profile x ] # note\nk=v\n", error);
+  REQUIRE(trailing);
+  CHECK(trailing->at("profile x").at("k") == "v");
 }
 
 TEST_CASE("aws ini names the line it cannot read", "[s3][config]") {
