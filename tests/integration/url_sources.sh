@@ -2,7 +2,7 @@
 # One `bitflow download` / `bitflow info` for every kind of source, against real servers
 # on 127.0.0.1: SFTP from OpenSSH's sshd (key login, known_hosts checked), FTPS from
 # vsftpd (what its server says of a file), and a .torrent served by nginx whose data
-# comes from a `bitflow seed`.
+# comes from a `bitflow seed`; and a fetcher a program registers (the yt-dlp example).
 #
 #   url_sources.sh <bitflow-cli> <scratch-dir>
 #
@@ -93,4 +93,22 @@ step "info of a URL of a .torrent names the same torrent"
 run 0 "$SCRATCH/turl-info.log" info --json "$NGINX_URL/data.torrent"
 run 0 "$SCRATCH/local-info.log" info --json "$SCRATCH/nginx/www/data.torrent"
 cmp "$SCRATCH/turl-info.log" "$SCRATCH/local-info.log" || die "info of the URL differs from the file's"
+step "a registered fetcher (examples/ytdlp_fetcher.cpp) takes its hosts; others stay bitflow's"
+require_tool yt-dlp
+example=$(dirname "$BITFLOW")/ytdlp_fetcher
+[[ -x $example ]] || die "examples/ytdlp_fetcher is not built next to the CLI ($example)"
+cp "$data/big.bin" "$SCRATCH/nginx/www/clip.mp4"
+# yt-dlp's generic extractor takes a direct video URL; the example registers 127.0.0.1.
+timeout -k 5 120 "$example" --host 127.0.0.1 "$NGINX_URL/clip.mp4" "$SCRATCH/video" \
+  >"$SCRATCH/video.out" 2>"$SCRATCH/video.log" </dev/null ||
+  die "ytdlp_fetcher failed: $(tail -n 3 "$SCRATCH/video.log")"
+grep -q '^video source' "$SCRATCH/video.log" || die "not the registered fetcher: $(head -n 2 "$SCRATCH/video.log")"
+grep -q '^running: [0-9]* of [0-9]* bytes' "$SCRATCH/video.log" || die "no progress from yt-dlp"
+file=$(cat "$SCRATCH/video.out")
+[[ $file == "$SCRATCH/video/"* ]] || die "ytdlp_fetcher wrote outside its folder: $file"
+cmp "$data/big.bin" "$file" || die "the video fetched through yt-dlp differs"
+timeout -k 5 60 "$example" "$NGINX_URL/clip.mp4" "$SCRATCH/plain" >"$SCRATCH/plain.out" \
+  2>"$SCRATCH/plain.log" </dev/null || die "ytdlp_fetcher (plain URL) failed: $(tail -n 3 "$SCRATCH/plain.log")"
+grep -q '^http source' "$SCRATCH/plain.log" || die "a host not registered left bitflow's fetcher"
+cmp "$data/big.bin" "$SCRATCH/plain/clip.mp4" || die "the plain download differs"
 echo "OK"

@@ -48,6 +48,7 @@ http {
   log_format bytes '\$request \$status \$body_bytes_sent';
   access_log $dir/access.log bytes;
   default_type application/octet-stream;
+  types { video/mp4 mp4; application/x-bittorrent torrent; }
   sendfile on;
   client_body_temp_path $dir/tmp/body;
   proxy_temp_path $dir/tmp/proxy;
