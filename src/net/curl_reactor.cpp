@@ -107,12 +107,18 @@ struct CurlReactor::Impl {
   asio::io_context& io;
   CURLM* multi = nullptr;
   asio::steady_timer timer;
+  // FTPS: libcurl 7.88's socket-action dispatch never finishes the TLS handshake of an
+  // FTPS data connection (it times out, then misreads the dialogue). While an ftps://
+  // transfer runs, every wake-up also runs curl_multi_perform, which drives every handle,
+  // and a 20 ms tick makes sure there are wake-ups.
+  int ftps_transfers = 0;
+  asio::steady_timer ftps_tick;
   std::map<TransferId, std::unique_ptr<Transfer>> transfers;
   std::map<curl_socket_t, std::shared_ptr<Watch>> watches;
   TransferId next_id = 1;
   bool timer_due = false;
 
-  explicit Impl(asio::io_context& context) : io(context), timer(context) {
+  explicit Impl(asio::io_context& context) : io(context), timer(context), ftps_tick(context) {
     global_init();
     multi = curl_multi_init();
     if (!multi)
@@ -277,6 +283,7 @@ struct CurlReactor::Impl {
   void act(curl_socket_t fd, int events) {
     int running = 0;
     curl_multi_socket_action(multi, fd, events, &running);
+    if (ftps_transfers > 0) curl_multi_perform(multi, &running);
     collect_finished();
   }
 
@@ -341,9 +348,31 @@ struct CurlReactor::Impl {
     return error;
   }
 
+  static bool is_ftps(const HttpRequest& r) {
+    return r.url.size() > 7 &&
+           std::equal(r.url.begin(), r.url.begin() + 7, "ftps://", [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+  }
+
+  void added(const Transfer& t) {
+    if (!is_ftps(t.request) || ftps_transfers++ > 0) return;
+    tick_ftps();
+  }
+
+  void tick_ftps() {
+    ftps_tick.expires_after(std::chrono::milliseconds(20));
+    ftps_tick.async_wait([this](std::error_code ec) {
+      if (ec || ftps_transfers == 0) return;
+      act(CURL_SOCKET_TIMEOUT, 0);
+      if (ftps_transfers > 0) tick_ftps();
+    });
+  }
+
   void finish(std::map<TransferId, std::unique_ptr<Transfer>>::iterator it, ErrorInfo error) {
     std::unique_ptr<Transfer> t = std::move(it->second);
     transfers.erase(it);
+    if (is_ftps(t->request) && --ftps_transfers == 0) ftps_tick.cancel();
     curl_multi_remove_handle(multi, t->easy);
     Handler handler = std::move(t->handler);
     HttpResponse response = std::move(t->response);
@@ -445,6 +474,7 @@ CurlReactor::TransferId CurlReactor::start(HttpRequest request, Handler handler)
     return id;
   }
   CURL* easy = t->easy;
+  impl_->added(*t);
   impl_->transfers.emplace(id, std::move(t));
   curl_multi_add_handle(impl_->multi, easy);  // schedules a timer callback to kick it off
   return id;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One `bitflow download` / `bitflow info` for every kind of source, against real servers
 # on 127.0.0.1: SFTP from OpenSSH's sshd (key login, known_hosts checked), FTPS from
-# vsftpd (what its server says of a file), and a .torrent served by nginx whose data
+# vsftpd (implicit TLS, a private CA), and a .torrent served by nginx whose data
 # comes from a `bitflow seed`; and a fetcher a program registers (the yt-dlp example).
 #
 #   url_sources.sh <bitflow-cli> <scratch-dir>
@@ -63,9 +63,20 @@ run 1 "$SCRATCH/sftp-404.log" download "$SFTP_URL$data/no-such.bin" -o "$SCRATCH
   "${ssh_opts[@]}" --quiet
 ! grep -q "gave up" "$SCRATCH/sftp-404.log" || die "a missing file was retried: $(cat "$SCRATCH/sftp-404.log")"
 
-step "FTPS (vsftpd, implicit TLS): info gives the size over a verified connection"
+step "FTPS (vsftpd, implicit TLS): 4 verified connections, byte-identical"
 start_ftps "$SCRATCH/vsftpd" || die "vsftpd did not start"
 cp "$data/big.bin" "$SCRATCH/vsftpd/files/"
+run 0 "$SCRATCH/ftps.log" download "$FTPS_URL/big.bin" -o "$SCRATCH/ftps" -x 4 -k 1M \
+  --cacert "$SCRATCH/vsftpd/cert.pem" --quiet
+cmp "$data/big.bin" "$SCRATCH/ftps/big.bin" || die "the FTPS download differs"
+retrievals=$(grep -cE '(OK|FAIL) DOWNLOAD' "$SCRATCH/vsftpd/vsftpd.log" || true)
+((retrievals >= 4)) || die "expected at least 4 ranged retrievals, vsftpd logged $retrievals"
+run 1 "$SCRATCH/ftps-bad.log" download "$FTPS_URL/big.bin" -o "$SCRATCH/ftps-bad" --quiet
+grep -qi "certificate" "$SCRATCH/ftps-bad.log" || die "no reason: $(cat "$SCRATCH/ftps-bad.log")"
+! grep -q "gave up" "$SCRATCH/ftps-bad.log" || die "an untrusted server was retried"
+[[ ! -e $SCRATCH/ftps-bad/big.bin ]] || die "a file from an untrusted server got its final name"
+
+step "FTPS: info gives the size"
 run 0 "$SCRATCH/ftps-info.log" info --json "$FTPS_URL/big.bin" --cacert "$SCRATCH/vsftpd/cert.pem"
 grep -q "\"size\":$size" "$SCRATCH/ftps-info.log" || die "info: $(cat "$SCRATCH/ftps-info.log")"
 run 1 "$SCRATCH/ftps-untrusted.log" info "$FTPS_URL/big.bin"
