@@ -149,12 +149,18 @@ struct TestHttpServer::State {
   tcp::acceptor acceptor;
   std::map<std::string, Handler, std::less<>> handlers;
   std::map<std::string, std::string, std::less<>> files;
+  std::map<std::string, std::pair<int, HttpReply>, std::less<>> failures;
   std::vector<std::string> request_lines;
   std::vector<std::weak_ptr<Connection>> connections;
   std::size_t streams_flowing = 0;
   bool stopped = false;
 
   HttpReply dispatch(std::string_view target, std::string_view head) {
+    auto failure = failures.find(target.substr(0, target.find('?')));
+    if (failure != failures.end() && failure->second.first > 0) {
+      --failure->second.first;
+      return failure->second.second;
+    }
     auto file = files.find(target.substr(0, target.find('?')));
     if (file != files.end()) return file_reply(file->second, header_of(head, "Range"));
     auto it = handlers.find(target.substr(0, target.find('?')));
@@ -228,6 +234,10 @@ void TestHttpServer::on(std::string path, HttpReply reply) {
 
 void TestHttpServer::on_file(std::string path, std::string content) {
   state_->files[std::move(path)] = std::move(content);
+}
+
+void TestHttpServer::fail_next(std::string path, int count, HttpReply reply) {
+  state_->failures[std::move(path)] = {count, std::move(reply)};
 }
 
 const std::vector<std::string>& TestHttpServer::request_lines() const {

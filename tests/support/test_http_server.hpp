@@ -76,6 +76,8 @@ class TestHttpServer {
   /// (or "FIRST-") gets a 206 with its Content-Range, one past the end a 416, any other a
   /// 200 with the whole body. The request's head is parsed only for that one header.
   void on_file(std::string path, std::string content);
+  /// The next `count` requests for `path` get `reply` instead of what is registered.
+  void fail_next(std::string path, int count, HttpReply reply);
 
   /// Request lines received so far, oldest first ("GET /announce?... HTTP/1.1").
   [[nodiscard]] const std::vector<std::string>& request_lines() const;

@@ -11,6 +11,7 @@
 #include "../support/album_fixture.hpp"
 #include "../support/run_until.hpp"
 #include "../support/test_http_server.hpp"
+#include "../support/test_seeder.hpp"
 #include "bitflow/create.hpp"
 #include "bitflow/session.hpp"
 
@@ -235,6 +236,104 @@ TEST_CASE("a paused torrent's web seed stops, and resumes with the torrent", "[w
       io, [&] { return done(handle.status()); }, 20s);
   REQUIRE(finished);
   CHECK(handle.status().state == TorrentState::finished);
+  for (const auto& file : f.torrent->files())
+    CHECK(f.read(f.root / "out" / file.path) == f.read(f.root / "src" / file.path));
+  stop_session(io, session);
+}
+
+TEST_CASE("a web seed retries a 503 and then serves the piece", "[web_seed]") {
+  AlbumFixture f;
+  asio::io_context io;
+  TestHttpServer server(io);
+  serve_album(server, f, "/ws/");
+  for (const auto& file : f.torrent->files())  // the first request of each file fails
+    server.fail_next("/ws/" + file.path, 1, test::HttpReply::status_only(503));
+  Session session(io, loopback_settings());
+  AddTorrentParams params(with_web_seeds(f.root / "src/album", {server.url("/ws/")}));
+  params.save_path = f.root / "out";
+  params.seed = {0.0, std::nullopt};
+  auto handle = session.add(std::move(params));
+  bool finished = run_until(
+      io, [&] { return done(handle.status()); }, 20s);
+  auto s = handle.status();
+  INFO("state " << to_string(s.state) << "; requests:\n" << gets(server));
+  REQUIRE(finished);
+  CHECK(s.state == TorrentState::finished);
+  for (const auto& file : f.torrent->files())
+    CHECK(f.read(f.root / "out" / file.path) == f.read(f.root / "src" / file.path));
+  stop_session(io, session);
+}
+
+TEST_CASE("a web seed that answers with the wrong Content-Range is dropped after its retries",
+          "[web_seed]") {
+  AlbumFixture f;
+  asio::io_context io;
+  TestHttpServer server(io);
+  serve_album(server, f, "/ws/");
+  // Always the file's first bytes, whatever was asked for.
+  test::HttpReply wrong{test::HttpReply::Kind::respond,
+                        206,
+                        {"Content-Range: bytes 0-9/70000"},
+                        std::string(10, 'x')};
+  for (const auto& file : f.torrent->files())
+    server.fail_next("/ws/" + file.path, 1000, wrong);
+  Session session(io, loopback_settings());
+  std::vector<std::string> dropped;
+  session.on_event([&](const TorrentEvent& e) {
+    if (e.kind == TorrentEvent::Kind::peer_banned) dropped.push_back(e.peer);
+  });
+  AddTorrentParams params(with_web_seeds(f.root / "src/album", {server.url("/ws/")}));
+  params.save_path = f.root / "out";
+  auto handle = session.add(std::move(params));
+  // Four tries with 1 s, 2 s and 4 s between them.
+  REQUIRE(run_until(
+      io, [&] { return !dropped.empty(); }, 15s));
+  CHECK(server.request_lines().size() == 4);
+  CHECK(handle.status().pieces_have == 0);
+  CHECK(handle.status().hash_failures == 0);  // nothing wrong was handed over
+  REQUIRE(run_until(
+      io, [&] { return handle.status().web_seeds == 0; }, 5s));
+  stop_session(io, session);
+}
+
+TEST_CASE("a web seed whose files are not there (404) is dropped at once", "[web_seed]") {
+  AlbumFixture f;
+  asio::io_context io;
+  TestHttpServer server(io);  // serves nothing
+  Session session(io, loopback_settings());
+  std::vector<std::string> dropped;
+  session.on_event([&](const TorrentEvent& e) {
+    if (e.kind == TorrentEvent::Kind::peer_banned) dropped.push_back(e.peer);
+  });
+  AddTorrentParams params(with_web_seeds(f.root / "src/album", {server.url("/nothing/")}));
+  params.save_path = f.root / "out";
+  auto handle = session.add(std::move(params));
+  REQUIRE(run_until(
+      io, [&] { return !dropped.empty(); }, 5s));
+  CHECK(server.request_lines().size() == 1);
+  CHECK(handle.status().state == TorrentState::downloading);
+  stop_session(io, session);
+}
+
+TEST_CASE("a web seed and a peer download one torrent together", "[web_seed]") {
+  AlbumFixture f;
+  asio::io_context io;
+  TestHttpServer server(io);
+  serve_album(server, f, "/ws/");
+  test::TestSeeder seeder(io, *f.torrent, f.content);
+  Session session(io, loopback_settings());
+  AddTorrentParams params(with_web_seeds(f.root / "src/album", {server.url("/ws/")}));
+  params.save_path = f.root / "out";
+  params.peers = {seeder.address()};
+  params.seed = {0.0, std::nullopt};
+  auto handle = session.add(std::move(params));
+  bool finished = run_until(
+      io, [&] { return done(handle.status()); }, 20s);
+  auto s = handle.status();
+  INFO("state " << to_string(s.state) << " '" << s.error << "'");
+  REQUIRE(finished);
+  CHECK(s.state == TorrentState::finished);
+  CHECK(s.hash_failures == 0);
   for (const auto& file : f.torrent->files())
     CHECK(f.read(f.root / "out" / file.path) == f.read(f.root / "src" / file.path));
   stop_session(io, session);
