@@ -75,13 +75,16 @@ void print_progress(const bitflow::TorrentStatus& s, bool terminal, bool final) 
     std::snprintf(line, sizeof line, "%-11s %s uploaded  %s/s  peers %d (%d unchoked)",
                   bitflow::to_string(s.state), bitflow::format_size(s.uploaded).c_str(),
                   bitflow::format_size(s.upload_rate).c_str(), s.peers, s.peers_unchoked);
-  else
+  else {
+    std::string peers = std::to_string(s.peers);
+    if (s.web_seeds > 0) peers.append(" + ").append(std::to_string(s.web_seeds)).append(" web");
     std::snprintf(
-        line, sizeof line, "%-11s %5.1f%%  %s of %s  down %s/s  up %s/s  peers %d  ETA %s",
+        line, sizeof line, "%-11s %5.1f%%  %s of %s  down %s/s  up %s/s  peers %s  ETA %s",
         bitflow::to_string(s.state), s.progress() * 100,
         bitflow::format_size(s.verified_bytes).c_str(),
         bitflow::format_size(s.wanted_bytes).c_str(), bitflow::format_size(s.download_rate).c_str(),
-        bitflow::format_size(s.upload_rate).c_str(), s.peers, eta(s).c_str());
+        bitflow::format_size(s.upload_rate).c_str(), peers.c_str(), eta(s).c_str());
+  }
   if (terminal) {
     constexpr int width = 24;
     int filled = static_cast<int>(s.progress() * width);
