@@ -1,6 +1,6 @@
-// TorrentImpl — one torrent in a session: peers, the picker, pieces being assembled,
-// hashing and writing on the disk pool, serving pieces to peers through the read cache,
-// the choker, the announcer.
+// TorrentImpl — one torrent in a session: peers and web seeds, the picker, pieces being
+// assembled, hashing and writing on the disk pool, serving pieces to peers through the
+// read cache, the choker, the announcer.
 //
 // Threading: every member runs on the network thread except the jobs posted to the disk
 // pool, which touch only what they capture (a piece's bytes, the Storage — which is safe

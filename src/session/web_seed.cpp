@@ -88,8 +88,12 @@ asio::awaitable<void> WebSeed::work() {
       failures_ = 0;
       i = j;
     }
-    if (failures_ > 0 && !dropped_ && !stopping_)
-      co_await pause_for(first_retry * (1 << (failures_ - 1)));
+    if (failures_ > 0 && !dropped_ && !stopping_) {
+      // The whole back-off, even when wake() cuts a wait short: only stop() ends it early.
+      const auto until = std::chrono::steady_clock::now() + first_retry * (1 << (failures_ - 1));
+      while (!dropped_ && !stopping_ && std::chrono::steady_clock::now() < until)
+        co_await pause_for(until - std::chrono::steady_clock::now());
+    }
   }
 }
 
