@@ -340,3 +340,35 @@ TEST_CASE("a web seed and a peer download one torrent together", "[web_seed]") {
     CHECK(f.read(f.root / "out" / file.path) == f.read(f.root / "src" / file.path));
   stop_session(io, session);
 }
+
+TEST_CASE("a magnet link's ws= web seed downloads the data once a peer gave the metadata",
+          "[web_seed]") {
+  AlbumFixture f;
+  asio::io_context io;
+  TestHttpServer server(io);
+  serve_album(server, f, "/ws/");
+  // The peer answers for the metadata only: every data request goes unanswered.
+  test::SeederBehaviour mute;
+  mute.serve_metadata = true;
+  mute.ignore_requests = true;
+  test::TestSeeder seeder(io, *f.torrent, f.content, mute);
+  Session session(io, loopback_settings());
+  Magnet m;
+  m.info_hash = f.torrent->info_hash();
+  m.display_name = f.torrent->name();
+  m.peers = {seeder.address()};
+  m.web_seeds = {server.url("/ws/")};
+  AddMagnetParams params(m);
+  params.save_path = f.root / "out";
+  params.seed = {0.0, std::nullopt};
+  auto handle = session.add(std::move(params));
+  bool finished = run_until(
+      io, [&] { return done(handle.status()); }, 20s);
+  auto s = handle.status();
+  INFO("state " << to_string(s.state) << " '" << s.error << "'; requests:\n" << gets(server));
+  REQUIRE(finished);
+  CHECK(s.state == TorrentState::finished);
+  for (const auto& file : f.torrent->files())
+    CHECK(f.read(f.root / "out" / file.path) == f.read(f.root / "src" / file.path));
+  stop_session(io, session);
+}
