@@ -38,13 +38,16 @@ std::vector<std::vector<std::string>> tracker_tiers(const std::vector<std::strin
 
 int run_create(const std::vector<std::string>& argv) {
   Args args(argv, {"private", "no-date", "quiet"},
-            {"output", "tracker", "webseed", "piece-size", "comment", "threads", "created-by"},
+            {"output", "tracker", "webseed", "web-seed", "piece-size", "comment", "threads",
+             "created-by"},
             {{'o', "output"}, {'t', "tracker"}, {'w', "webseed"}, {'q', "quiet"}});
   if (args.positional().size() != 1 || !args.value("output"))
     throw UsageError("usage: bitflow create <path> -o <out.torrent> [options]");
   bitflow::CreateOptions options;
   options.trackers = tracker_tiers(args.values("tracker"));
-  options.web_seeds = args.values("webseed");
+  options.web_seeds = args.values("webseed");  // -w / --webseed, or its alias --web-seed
+  for (auto& url : args.values("web-seed"))
+    options.web_seeds.push_back(std::move(url));
   if (auto size = args.value("piece-size")) options.piece_length = parse_size(*size);
   options.is_private = args.flag("private");
   if (auto comment = args.value("comment")) options.comment = *comment;

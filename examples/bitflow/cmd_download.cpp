@@ -76,13 +76,16 @@ void print_progress(const bitflow::TorrentStatus& s, bool terminal, bool final) 
     std::snprintf(line, sizeof line, "%-11s %s uploaded  %s/s  peers %d (%d unchoked)",
                   bitflow::to_string(s.state), bitflow::format_size(s.uploaded).c_str(),
                   bitflow::format_size(s.upload_rate).c_str(), s.peers, s.peers_unchoked);
-  else
+  else {
+    std::string peers = std::to_string(s.peers);
+    if (s.web_seeds > 0) peers.append(" + ").append(std::to_string(s.web_seeds)).append(" web");
     std::snprintf(
-        line, sizeof line, "%-11s %5.1f%%  %s of %s  down %s/s  up %s/s  peers %d  ETA %s",
+        line, sizeof line, "%-11s %5.1f%%  %s of %s  down %s/s  up %s/s  peers %s  ETA %s",
         bitflow::to_string(s.state), s.progress() * 100,
         bitflow::format_size(s.verified_bytes).c_str(),
         bitflow::format_size(s.wanted_bytes).c_str(), bitflow::format_size(s.download_rate).c_str(),
-        bitflow::format_size(s.upload_rate).c_str(), s.peers, eta(s).c_str());
+        bitflow::format_size(s.upload_rate).c_str(), peers.c_str(), eta(s).c_str());
+  }
   status_line::progress(s.progress(), line, terminal, final);
 }
 
@@ -263,18 +266,25 @@ std::set<std::string> with_session_options(std::set<std::string> options) {
 }  // namespace
 
 int run_download(const std::vector<std::string>& argv) {
-  for (const auto& word : argv)
-    if (detect_source(word).kind == bitflow::SourceKind::url) return run_download_url(argv);
-  Args args(argv, {"sequential", "quiet", "no-trackers", "seed", "json"},
-            with_session_options({"output", "files", "save-torrent"}),
+  // A URL to download is the source; the value of --web-seed (a URL too) is not.
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    if (argv[i] == "--web-seed") {
+      ++i;
+      continue;
+    }
+    if (detect_source(argv[i]).kind == bitflow::SourceKind::url) return run_download_url(argv);
+  }
+  Args args(argv, {"sequential", "quiet", "no-trackers", "no-web-seeds", "seed", "json"},
+            with_session_options({"output", "files", "save-torrent", "web-seed"}),
             {{'o', "output"}, {'q', "quiet"}});
   if (args.positional().size() != 1)
     throw UsageError(
         "usage: bitflow download <file.torrent | magnet-uri | URL of a .torrent> [-o DIR] "
         "[--save-torrent FILE] "
         "[--files 1,3-5] [--sequential] "
-        "[--peer HOST:PORT]... [--no-trackers] [--seed [--ratio R] [--seed-time S]] "
-        "[--port N] [--listen ADDR] [--upload-limit RATE] [--download-limit RATE] [--quiet] "
+        "[--peer HOST:PORT]... [--no-trackers] [--web-seed URL]... [--no-web-seeds] "
+        "[--seed [--ratio R] [--seed-time S]] [--port N] [--listen ADDR] [--upload-limit RATE] "
+        "[--download-limit RATE] [--quiet] "
         "[--json]");
   Goal goal = args.flag("seed") ? Goal::download_and_seed : Goal::download;
   if (bitflow::is_magnet_uri(args.positional()[0])) {
@@ -285,6 +295,9 @@ int run_download(const std::vector<std::string>& argv) {
     params.sequential = args.flag("sequential");
     params.peers = args.values("peer");
     params.use_trackers = !args.flag("no-trackers");
+    params.use_web_seeds = !args.flag("no-web-seeds");
+    params.web_seeds = args.values("web-seed");
+    // Web seeds alone cannot fetch the metadata: a magnet needs peers.
     if (params.peers.empty() && params.magnet.peers.empty() &&
         (!params.use_trackers || params.magnet.trackers.empty()))
       throw UsageError(
@@ -302,8 +315,15 @@ int run_download(const std::vector<std::string>& argv) {
   params.sequential = args.flag("sequential");
   params.peers = args.values("peer");
   params.use_trackers = !args.flag("no-trackers");
-  if (params.peers.empty() && (!params.use_trackers || params.info.trackers().empty()))
-    throw UsageError("no way to find peers: the torrent has no trackers; give --peer HOST:PORT");
+  params.use_web_seeds = !args.flag("no-web-seeds");
+  params.web_seeds = args.values("web-seed");
+  const bool web_seeds =
+      params.use_web_seeds && (!params.web_seeds.empty() || !params.info.web_seeds().empty());
+  if (params.peers.empty() && !web_seeds &&
+      (!params.use_trackers || params.info.trackers().empty()))
+    throw UsageError(
+        "no way to find peers: the torrent has no trackers or web seeds; give --peer "
+        "HOST:PORT or --web-seed URL");
   apply_seed_limits(args, goal, params.seed);
   return run(std::move(params), args, goal);
 }

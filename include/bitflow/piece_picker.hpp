@@ -210,6 +210,14 @@ class PiecePicker {
   /// including endgame duplicates).
   [[nodiscard]] std::vector<BlockRequest> pick(PeerKey peer, std::size_t count, std::mt19937& rng,
                                                std::size_t max_new_pieces = SIZE_MAX);
+  /// For a source that fetches whole pieces (a BEP 19 web seed): every block of one new
+  /// piece, chosen as pick() chooses new pieces (random first, then rarest, or the lowest
+  /// index in sequential mode), so it does not join pieces other peers are downloading.
+  /// Only when no new piece of the best priority it can offer is left (or
+  /// `max_new_pieces` is 0) does it fall back to pick() for one piece's worth of blocks:
+  /// unrequested blocks of partial pieces, then endgame duplicates.
+  [[nodiscard]] std::vector<BlockRequest> pick_piece(PeerKey peer, std::mt19937& rng,
+                                                     std::size_t max_new_pieces = SIZE_MAX);
   /// The block arrived from `peer`. Accepted (wanted) when its piece is being downloaded
   /// and the block was not received yet, requested from `peer` or not (a request that
   /// was aborted on a timeout may still be answered). See ReceiveResult.

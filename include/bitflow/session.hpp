@@ -58,6 +58,9 @@ struct SessionSettings {
   /// Threads for hashing and disk work.
   unsigned disk_threads = 2;
   tracker::ClientOptions tracker;
+  /// Download from the torrents' web seeds (BEP 19: the url-list's http(s) URLs, and
+  /// AddTorrentParams::web_seeds). Off here turns them off for every torrent.
+  bool use_web_seeds = true;
 };
 
 struct AddTorrentParams {
@@ -79,6 +82,14 @@ struct AddTorrentParams {
   /// This torrent's own limits in bytes/s (on top of the session's); 0 = unlimited.
   std::int64_t upload_rate_limit = 0;
   std::int64_t download_rate_limit = 0;
+  /// Fetch pieces from web seeds too (BEP 19), while downloading: each http(s) URL of the
+  /// torrent's url-list and of `web_seeds` works like a peer that has every piece; one
+  /// whose data fails a hash check, or that keeps failing, is not used again. Their bytes
+  /// count in downloaded and download_rate and obey the download limits.
+  bool use_web_seeds = true;
+  /// Web seed URLs besides the torrent's url-list (same rules: a URL ending in '/' gets
+  /// the torrent's name appended).
+  std::vector<std::string> web_seeds;
 };
 
 /// A magnet link to add: the torrent's metadata (its info dictionary) is fetched from
@@ -95,6 +106,9 @@ struct AddMagnetParams {
   SeedLimits seed;
   std::int64_t upload_rate_limit = 0;
   std::int64_t download_rate_limit = 0;
+  /// As in AddTorrentParams; the magnet's own ws= URLs are in the torrent's url-list.
+  bool use_web_seeds = true;
+  std::vector<std::string> web_seeds;
 };
 
 /// metadata: a magnet link whose info dictionary is being fetched from peers.
@@ -139,6 +153,9 @@ struct TorrentStatus {
   int peers_unchoked = 0;  ///< peers we upload to
   int peers_known = 0;     ///< known addresses
   int peers_banned = 0;
+  /// Web seeds fetching for this torrent now (BEP 19); 0 while paused, complete, and for
+  /// those dropped for bad data or repeated failures.
+  int web_seeds = 0;
   std::string error;  ///< when state == error
 
   [[nodiscard]] double progress() const noexcept {
@@ -186,7 +203,8 @@ struct TorrentEvent {
     piece_verified,     ///< `piece` passed its hash check and is on disk
     hash_failed,        ///< `piece` failed its hash check and will be fetched again
     peer_banned,        ///< `peer` (and `detail`, as before) is the banned peer's address
-                        ///< (also a magnet's metadata liars)
+                        ///< (also a magnet's metadata liars), or the URL of a web seed
+                        ///< dropped for bad data or repeated failures
     metadata_received,  ///< a magnet's info dictionary arrived and matched its info-hash
     /// A tracker answered an announce: `tracker` is its URL, `peers_received` the number
     /// of peers it gave, `interval` its re-announce interval, `detail` its warning if any.

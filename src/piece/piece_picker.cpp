@@ -528,6 +528,29 @@ std::vector<BlockRequest> PiecePicker::pick(PeerKey key, std::size_t count, std:
   return out;
 }
 
+std::vector<BlockRequest> PiecePicker::pick_piece(PeerKey key, std::mt19937& rng,
+                                                  std::size_t max_new_pieces) {
+  std::vector<BlockRequest> out;
+  const auto piece_blocks = static_cast<std::size_t>(blocks_.blocks_per_piece());
+  if (!is_interesting(key)) return out;
+  if (sequential_ || max_new_pieces == 0) return pick(key, piece_blocks, rng, max_new_pieces);
+  // A partial piece of a higher priority than any new one still comes first.
+  const Peer& peer = peers_[key.slot];
+  collect_partials(peer, false);
+  int floor = 1;
+  for (std::size_t i : scratch_partials_)
+    floor = std::max(floor, prio(partials_[i].piece));
+  for (int priority = max_priority; priority >= floor; --priority) {
+    if (fresh_->pieces(priority).empty()) continue;
+    scratch_pieces_.clear();
+    collect_new(peer, priority, 1, rng, scratch_pieces_);
+    if (scratch_pieces_.empty()) continue;
+    take_blocks(start_partial(scratch_pieces_.front()), key.slot, piece_blocks, out);
+    return out;
+  }
+  return pick(key, piece_blocks, rng, max_new_pieces);
+}
+
 void PiecePicker::take_blocks(Partial& partial, std::uint32_t slot, std::size_t count,
                               std::vector<BlockRequest>& out) {
   for (std::size_t b = 0; b < partial.blocks.size() && partial.none > 0; ++b) {

@@ -17,6 +17,7 @@
 
 #include "bitflow/log.hpp"
 #include "bitflow/with_timeout.hpp"
+#include "net/curl_reactor.hpp"
 #include "session/metadata_fetch.hpp"
 #include "session/session_shared.hpp"
 #include "session/torrent_impl.hpp"
@@ -181,6 +182,7 @@ struct Session::Impl {
         acceptor(
             open_acceptor(context, shared.settings.listen_address, shared.settings.listen_port)) {
     shared.listen_port = acceptor.local_endpoint().port();
+    shared.http = &net::shared_reactor(context);
   }
   ~Impl() { disk.join(); }
 
@@ -329,6 +331,8 @@ asio::awaitable<void> Session::Impl::fetch_then_start(std::shared_ptr<Torrent> t
   params.seed = p.seed;
   params.upload_rate_limit = p.upload_rate_limit;
   params.download_rate_limit = p.download_rate_limit;
+  params.use_web_seeds = p.use_web_seeds;
+  params.web_seeds = std::move(p.web_seeds);
   start_torrent(torrent, std::move(params), true);
 }
 

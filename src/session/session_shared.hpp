@@ -1,10 +1,14 @@
 // SessionShared — what every torrent of a session shares: the settings, the session-wide
-// rate limits and the connection count. Owned by the Session, which outlives its
+// rate limits, the connection count and the HTTP reactor. Owned by the Session, which outlives its
 // torrents' work (stop them before destroying it). Network thread only.
 #pragma once
 
 #include "bitflow/rate_limiter.hpp"
 #include "bitflow/session.hpp"
+
+namespace bitflow::net {
+class CurlReactor;
+}
 
 namespace bitflow::session {
 
@@ -24,6 +28,7 @@ struct SessionShared {
   TokenBucket download;
   int connections = 0;  ///< live peer connections, incoming and outgoing
   std::uint16_t listen_port = 0;
+  net::CurlReactor* http = nullptr;  ///< the io_context's shared reactor, for web seeds
 };
 
 }  // namespace bitflow::session

@@ -4,7 +4,8 @@
 // once every block is in, a last job finishes the hash and, if it matches, writes the
 // piece → the result comes back to piece_done() on the network thread. Pieces in flight
 // (first request to written) are bounded by SessionSettings::piece_memory_bytes through
-// the picker's limit on new pieces (new_piece_allowance()).
+// the picker's limit on new pieces (new_piece_allowance()). Web seeds (WebSeed) run next
+// to the connections while downloading and hand in blocks the same way (accept_block()).
 #include "session/torrent_impl.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -66,6 +67,61 @@ TorrentImpl::TorrentImpl(asio::any_io_executor executor, asio::thread_pool& disk
   const Geometry& g = params_.info.geometry();
   for (PieceIndex p(0); p.value < g.num_pieces(); ++p)
     if (picker_.piece_priority(p) > 0) wanted_bytes_ += g.piece_size(p);
+  make_web_seeds();
+}
+
+// One WebSeed per distinct http(s) URL of the torrent's url-list and the caller's extras
+// (libcurl could do FTP too, but the reactor allows only http and https).
+void TorrentImpl::make_web_seeds() {
+  if (!shared_.settings.use_web_seeds || !params_.use_web_seeds || shared_.http == nullptr) return;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& url) {
+    if (!url.starts_with("http://") && !url.starts_with("https://")) {
+      logger()->debug("{}: web seed {} skipped: only http and https are supported", log_tag_,
+                      net::redacted(url));
+      return;
+    }
+    if (seen.insert(url).second)
+      web_seeds_.push_back(std::make_shared<WebSeed>(*this, *shared_.http, url));
+  };
+  for (const auto& url : params_.info.web_seeds())
+    add(url);
+  for (const auto& url : params_.web_seeds)
+    add(url);
+}
+
+void TorrentImpl::start_web_seeds() {
+  if (!wants_web_seed_data()) return;
+  for (const auto& seed : web_seeds_)
+    if (seed->begin()) asio::co_spawn(executor_, run_web_seed(seed), asio::detached);
+}
+
+void TorrentImpl::stop_web_seeds() {
+  for (const auto& seed : web_seeds_)
+    seed->stop();
+}
+
+void TorrentImpl::wake_web_seeds() {
+  for (const auto& seed : web_seeds_)
+    seed->wake();
+}
+
+// Holds the torrent and the seed until run() returns (a transfer cancelled by stop() ends
+// after the torrent's stop() may have returned).
+asio::awaitable<void> TorrentImpl::run_web_seed(std::shared_ptr<WebSeed> seed) {
+  auto self = shared_from_this();
+  co_await seed->run();
+}
+
+void TorrentImpl::drop_web_seed(WebSeed& seed, const std::string& reason) {
+  if (seed.dropped()) return;
+  seed.drop();
+  logger()->info("{}: web seed {} dropped: {}", log_tag_, net::redacted(seed.url()), reason);
+  TorrentEvent event;
+  event.kind = TorrentEvent::Kind::peer_banned;
+  event.peer = seed.url();
+  event.detail = seed.url();  // as for a peer (the reason is in the log)
+  emit(std::move(event));
 }
 
 TorrentImpl::~TorrentImpl() = default;
@@ -89,10 +145,12 @@ asio::awaitable<void> TorrentImpl::main() {
   for (const auto& address : params_.peers)
     known_.try_emplace(address);
   start_announcing();
-  if (picker_.is_finished())
+  if (picker_.is_finished()) {
     on_finished();
-  else
+  } else {
     set_state(TorrentState::downloading);
+    start_web_seeds();
+  }
   // Paused torrents keep ticking (rates decay to zero); the loop ends with stop(), an
   // error, or the end of seeding.
   while (!stopping_ && state_ != TorrentState::finished && state_ != TorrentState::error &&
@@ -172,6 +230,7 @@ void TorrentImpl::tick() {
   connect_more();
   for (const auto& c : connections_)
     c->fill_pipeline();
+  wake_web_seeds();
   if (choker_.due(Clock::now())) rechoke();
   // The resume file is written after an fsync of the data it vouches for, which stalls the
   // disk pool: while downloading, at most every 30 s (a crash loses no verified data
@@ -301,7 +360,13 @@ std::string TorrentImpl::our_bitfield() const {
 }
 
 void TorrentImpl::on_block(PeerConnection& from, Block block, std::string_view data) {
-  auto result = picker_.mark_block_received(block, from.key());
+  accept_block(from.key(), from.number(), block, data);
+}
+
+// A block from a peer or a web seed (`key` in the picker, `number` as its sender).
+void TorrentImpl::accept_block(piece::PeerKey key, std::uint32_t number, Block block,
+                               std::string_view data) {
+  auto result = picker_.mark_block_received(block, key);
   if (!result.wanted) {
     wasted_ += static_cast<std::int64_t>(data.size());
     return;
@@ -319,7 +384,7 @@ void TorrentImpl::on_block(PeerConnection& from, Block block, std::string_view d
         static_cast<std::size_t>(blocks_.piece_size(block.piece)),
         static_cast<std::size_t>(blocks_.num_blocks(block.piece)), BlockGeometry::block_size);
   std::memcpy(assembly->data.data() + blocks_.block_offset(block.index), data.data(), data.size());
-  assembly->mark_received(static_cast<std::size_t>(block.index.value), from.number());
+  assembly->mark_received(static_cast<std::size_t>(block.index.value), number);
   hash_more(block.piece, assembly);
 }
 
@@ -435,6 +500,7 @@ void TorrentImpl::piece_done(PieceIndex piece, const Assembly& assembly, bool ha
   if (was_full && new_piece_allowance() > 0)
     for (const auto& c : connections_)
       c->fill_pipeline();
+  wake_web_seeds();  // room for a new piece, or a failed piece to fetch again
 }
 
 bool TorrentImpl::someone_lacks(PieceIndex piece) const {
@@ -474,6 +540,11 @@ void TorrentImpl::blame(PieceIndex piece, const PieceAssembly& good) {
 }
 
 void TorrentImpl::ban(const std::string& address, std::string_view evidence) {
+  for (const auto& seed : web_seeds_)
+    if (seed->url() == address) {  // a web seed's sender name is its URL
+      drop_web_seed(*seed, std::string(evidence));
+      return;
+    }
   auto& peer = known_[address];
   if (peer.banned) return;
   peer.banned = true;
@@ -491,6 +562,7 @@ void TorrentImpl::ban(const std::string& address, std::string_view evidence) {
 void TorrentImpl::on_finished() {
   if (finishing_) return;
   finishing_ = true;
+  stop_web_seeds();
   // Zero-length files never receive a byte: create them (disk work, so on the
   // pool) before saying "finished".
   ++disk_jobs_;
@@ -579,6 +651,7 @@ void TorrentImpl::set_state(TorrentState state, std::string error) {
   if (!error.empty()) error_ = error;
   emit(TorrentEvent::Kind::state_changed, -1, std::move(error));
   if (state == TorrentState::error) {
+    stop_web_seeds();
     for (const auto& c : connections_)
       c->close("the torrent stopped by an error");
     ticker_.cancel();
@@ -603,6 +676,7 @@ asio::awaitable<void> TorrentImpl::stop() {
   auto self = shared_from_this();
   stopping_ = true;
   ticker_.cancel();
+  stop_web_seeds();
   for (const auto& c : connections_)
     c->close("the torrent is stopping");
   while (disk_jobs_ > 0)
@@ -627,6 +701,7 @@ void TorrentImpl::pause() {
   if (!active()) return;
   state_before_pause_ = state_;
   set_state(TorrentState::paused);
+  stop_web_seeds();
   for (const auto& c : connections_)
     c->close("paused");
 }
@@ -637,6 +712,7 @@ void TorrentImpl::resume() {
   for (auto& [address, peer] : known_)
     peer.next_try = {};  // reconnect at once
   connect_more();
+  start_web_seeds();
 }
 
 asio::awaitable<ErrorInfo> TorrentImpl::remove_files() {
@@ -665,6 +741,8 @@ TorrentStatus TorrentImpl::status() const {
   s.pieces_from_resume = pieces_from_resume_;
   s.hash_failures = hash_failures_;
   s.peers = static_cast<int>(by_key_.size());
+  for (const auto& seed : web_seeds_)
+    if (seed->running() && !seed->dropped()) ++s.web_seeds;
   for (const auto& c : connections_) {
     if (!c->handshake_done()) continue;
     if (c->incoming()) ++s.peers_incoming;

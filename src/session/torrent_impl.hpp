@@ -1,6 +1,6 @@
-// TorrentImpl — one torrent in a session: peers, the picker, pieces being assembled,
-// hashing and writing on the disk pool, serving pieces to peers through the read cache,
-// the choker, the announcer.
+// TorrentImpl — one torrent in a session: peers and web seeds, the picker, pieces being
+// assembled, hashing and writing on the disk pool, serving pieces to peers through the
+// read cache, the choker, the announcer.
 //
 // Threading: every member runs on the network thread except the jobs posted to the disk
 // pool, which touch only what they capture (a piece's bytes, the Storage — which is safe
@@ -39,6 +39,7 @@
 #include "session/piece_buffer.hpp"
 #include "session/read_cache.hpp"
 #include "session/session_shared.hpp"
+#include "session/web_seed.hpp"
 
 namespace bitflow::session {
 
@@ -82,6 +83,20 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   void peer_disconnected(PeerConnection& connection);
   void peer_interest_changed() { rechoke(); }
   void on_block(PeerConnection& from, Block block, std::string_view data);
+  [[nodiscard]] const std::string& log_tag() const noexcept { return log_tag_; }
+
+  // ---- for WebSeed ---------------------------------------------------------------
+  /// Downloading (not paused, stopping, complete or failed): web seeds have work.
+  [[nodiscard]] bool wants_web_seed_data() const noexcept {
+    return state_ == TorrentState::downloading && !stopping_;
+  }
+  /// A block from a web seed, known to the picker as `key`, numbered `number`.
+  void on_web_seed_block(piece::PeerKey key, std::uint32_t number, Block block,
+                         std::string_view data) {
+    accept_block(key, number, block, data);
+  }
+  /// Never use `seed` again for this torrent; logged and reported as peer_banned.
+  void drop_web_seed(WebSeed& seed, const std::string& reason);
   void count_wasted(std::int64_t bytes) noexcept { wasted_ += bytes; }
   /// How many pieces a pick may start now: every piece from its first request until it is
   /// written lives in memory, and together they stay within the session's
@@ -133,6 +148,12 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   void start_announcing();
   void connect_more();
   void add_peers(const std::vector<PeerEntry>& peers);
+  void accept_block(piece::PeerKey key, std::uint32_t number, Block block, std::string_view data);
+  void make_web_seeds();
+  void start_web_seeds();
+  void stop_web_seeds();
+  void wake_web_seeds();
+  boost::asio::awaitable<void> run_web_seed(std::shared_ptr<WebSeed> seed);
   void hash_more(PieceIndex piece, Assembly assembly);
   void verify_and_write(PieceIndex piece, Assembly assembly);
   void piece_done(PieceIndex piece, const Assembly& assembly, bool hash_ok, ErrorInfo write_error);
@@ -180,6 +201,7 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
   std::function<void(TorrentEvent)> event_callback_;
   std::map<std::string, KnownPeer> known_;
   std::set<std::shared_ptr<PeerConnection>> connections_;
+  std::vector<std::shared_ptr<WebSeed>> web_seeds_;  // dropped ones too (never used again)
   std::unordered_map<std::uint32_t, PeerConnection*> by_key_;  // picker key slot → connection
   std::unordered_map<std::int32_t, Assembly> assembling_;
   std::map<std::int32_t, Assembly> failed_;  // what pieces looked like when their hash failed

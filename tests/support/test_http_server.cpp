@@ -3,6 +3,7 @@
 // cancel the timers: every coroutine then fails its next operation and ends.
 #include "test_http_server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cctype>
 #include <map>
 
 namespace bitflow::test {
@@ -34,8 +36,12 @@ std::string_view reason(int status) {
       return "OK";
     case 302:
       return "Found";
+    case 206:
+      return "Partial Content";
     case 404:
       return "Not Found";
+    case 416:
+      return "Range Not Satisfiable";
     default:
       return "Status";
   }
@@ -90,6 +96,50 @@ asio::awaitable<void> answer(Connection& c, const HttpReply& reply, std::size_t&
   }
 }
 
+// The value of header `name` in a request head ("GET ... \r\nName: value\r\n..."),
+// the name matched case-insensitively; empty when absent.
+std::string header_of(std::string_view head, std::string_view name) {
+  for (std::size_t at = head.find("\r\n"); at != std::string_view::npos;) {
+    std::size_t end = head.find("\r\n", at + 2);
+    std::string_view line = head.substr(at + 2, end == std::string_view::npos ? end : end - at - 2);
+    at = end;
+    std::size_t colon = line.find(':');
+    if (colon != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < colon; ++i)
+      same = same && std::tolower(static_cast<unsigned char>(line[i])) ==
+                         std::tolower(static_cast<unsigned char>(name[i]));
+    if (!same) continue;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ')
+      value.remove_prefix(1);
+    return std::string(value);
+  }
+  return {};
+}
+
+// A file's answer to a request with this Range header value (one range, bytes only).
+HttpReply file_reply(const std::string& content, std::string_view range) {
+  constexpr std::string_view unit = "bytes=";
+  if (!range.starts_with(unit) || range.find(',') != std::string_view::npos)
+    return HttpReply::ok(content);
+  range.remove_prefix(unit.size());
+  std::size_t dash = range.find('-');
+  if (dash == std::string_view::npos || dash == 0) return HttpReply::ok(content);
+  const std::size_t first = std::stoull(std::string(range.substr(0, dash)));
+  std::size_t last = content.empty() ? 0 : content.size() - 1;
+  if (dash + 1 < range.size())
+    last = std::min<std::size_t>(last, std::stoull(std::string(range.substr(dash + 1))));
+  const std::string total = std::to_string(content.size());
+  if (first >= content.size() || last < first)
+    return {HttpReply::Kind::respond, 416, {"Content-Range: bytes */" + total}, {}};
+  return {
+      HttpReply::Kind::respond,
+      206,
+      {"Content-Range: bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + total},
+      content.substr(first, last - first + 1)};
+}
+
 }  // namespace
 
 struct TestHttpServer::State {
@@ -98,12 +148,21 @@ struct TestHttpServer::State {
 
   tcp::acceptor acceptor;
   std::map<std::string, Handler, std::less<>> handlers;
+  std::map<std::string, std::string, std::less<>> files;
+  std::map<std::string, std::pair<int, HttpReply>, std::less<>> failures;
   std::vector<std::string> request_lines;
   std::vector<std::weak_ptr<Connection>> connections;
   std::size_t streams_flowing = 0;
   bool stopped = false;
 
-  HttpReply dispatch(std::string_view target) {
+  HttpReply dispatch(std::string_view target, std::string_view head) {
+    auto failure = failures.find(target.substr(0, target.find('?')));
+    if (failure != failures.end() && failure->second.first > 0) {
+      --failure->second.first;
+      return failure->second.second;
+    }
+    auto file = files.find(target.substr(0, target.find('?')));
+    if (file != files.end()) return file_reply(file->second, header_of(head, "Range"));
     auto it = handlers.find(target.substr(0, target.find('?')));
     return it == handlers.end() ? HttpReply::status_only(404, "not found") : it->second(target);
   }
@@ -124,10 +183,11 @@ struct TestHttpServer::State {
     while (!self->stopped) {
       std::size_t n = co_await asio::async_read_until(
           c->socket, asio::dynamic_buffer(buffer, 64 * 1024), "\r\n\r\n", use_awaitable);
+      std::string head = buffer.substr(0, n);
       std::string line = buffer.substr(0, buffer.find("\r\n"));
       buffer.erase(0, n);  // requests have no body here (GET)
       self->request_lines.push_back(line);
-      HttpReply reply = self->dispatch(target_of(line));
+      HttpReply reply = self->dispatch(target_of(line), head);
       if (reply.delay.count() > 0) {
         c->timer.expires_after(reply.delay);
         co_await c->timer.async_wait(use_awaitable);
@@ -170,6 +230,14 @@ void TestHttpServer::on(std::string path, Handler handler) {
 
 void TestHttpServer::on(std::string path, HttpReply reply) {
   on(std::move(path), [reply = std::move(reply)](std::string_view) { return reply; });
+}
+
+void TestHttpServer::on_file(std::string path, std::string content) {
+  state_->files[std::move(path)] = std::move(content);
+}
+
+void TestHttpServer::fail_next(std::string path, int count, HttpReply reply) {
+  state_->failures[std::move(path)] = {count, std::move(reply)};
 }
 
 const std::vector<std::string>& TestHttpServer::request_lines() const {

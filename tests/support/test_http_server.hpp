@@ -3,7 +3,8 @@
 // Handlers are registered per path and say what to do with a request: answer (status,
 // headers, body), answer after a delay, redirect, stream an endless body, close the
 // connection without answering, or never answer. The server records every request line it
-// receives so tests can check query strings.
+// receives so tests can check query strings. It can also serve files with byte ranges
+// (on_file), as web seeds need.
 //
 // Threading: runs on the io_context it is given (the one shared with the code under test),
 // no threads of its own. Every connection is served by its own coroutine; destroying the
@@ -71,6 +72,12 @@ class TestHttpServer {
   /// Answers requests for `path` (the target without its query).
   void on(std::string path, Handler handler);
   void on(std::string path, HttpReply reply);
+  /// Serves `content` at `path` like a file server: a GET with "Range: bytes=FIRST-LAST"
+  /// (or "FIRST-") gets a 206 with its Content-Range, one past the end a 416, any other a
+  /// 200 with the whole body. The request's head is parsed only for that one header.
+  void on_file(std::string path, std::string content);
+  /// The next `count` requests for `path` get `reply` instead of what is registered.
+  void fail_next(std::string path, int count, HttpReply reply);
 
   /// Request lines received so far, oldest first ("GET /announce?... HTTP/1.1").
   [[nodiscard]] const std::vector<std::string>& request_lines() const;

@@ -194,6 +194,43 @@ TEST_CASE("a pick starts no more new pieces than the caller allows", "[picker]")
   }
 }
 
+TEST_CASE("a whole-piece pick takes a new piece rather than one a peer is downloading",
+          "[picker]") {
+  for (unsigned s = 0; s < 10; ++s) {
+    PiecePicker picker(Geometry(piece_len, {10 * piece_len}));
+    for (std::int32_t p = 0; p < 4; ++p)
+      picker.piece_verified(P(p));
+    PeerKey peer = seed(picker);
+    PeerKey web = seed(picker);
+    std::mt19937 rng(s);
+    auto theirs = picker.pick(peer, 2, rng);  // half of one piece
+    REQUIRE(pieces_of(theirs).size() == 1);
+    auto mine = picker.pick_piece(web, rng);
+    REQUIRE(mine.size() == 4);  // all four blocks of one piece
+    REQUIRE(pieces_of(mine).size() == 1);
+    CHECK(*pieces_of(mine).begin() != *pieces_of(theirs).begin());
+    CHECK(mine.front().block.index.value == 0);
+  }
+}
+
+TEST_CASE("a whole-piece pick falls back to partial pieces when nothing new is left", "[picker]") {
+  PiecePicker picker(Geometry(piece_len, {2 * piece_len}));
+  PeerKey peer = seed(picker);
+  PeerKey web = seed(picker);
+  std::mt19937 rng(1);
+  (void)picker.pick(peer, 6, rng);  // piece a whole, piece b half
+  auto rest = picker.pick_piece(web, rng);
+  // The two free blocks of the half-requested piece, then (endgame) two duplicates.
+  REQUIRE(rest.size() == 4);
+  CHECK(rest[0].block.piece == rest[1].block.piece);
+  CHECK(picker.num_requests(rest[0].block) == 1);
+  CHECK(picker.num_requests(rest[2].block) == 2);
+  // With no new piece allowed, the same fallback.
+  PiecePicker other(Geometry(piece_len, {2 * piece_len}));
+  PeerKey w = seed(other);
+  CHECK(other.pick_piece(w, rng, 0).empty());
+}
+
 TEST_CASE("sequential mode respects the limit on new pieces too", "[picker]") {
   PiecePicker picker(Geometry(piece_len, {10 * piece_len}));
   picker.set_sequential(true);
