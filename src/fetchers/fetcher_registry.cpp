@@ -183,11 +183,7 @@ std::unique_ptr<Fetcher> FetcherRegistry::create(const std::string& source,
                     "a magnet link's files are not known before its metadata: choose files "
                     "after inspecting the torrent, not with file_priorities");
       AddMagnetParams params(Magnet::parse(source));
-      params.save_path = options.output_dir;
-      params.peers = options.peers;
-      params.use_trackers = options.use_trackers;
-      params.sequential = options.sequential;
-      params.seed = options.seed;
+      fetch::apply_torrent_options(params, options);
       return std::make_unique<TorrentFetcher>(impl_->io, session, std::move(params));
     }
     case SourceKind::torrent_file: {

@@ -47,12 +47,8 @@ net::CurlReactor::TransferId fetch_torrent_file(
 
 AddTorrentParams torrent_params(TorrentInfo info, const FetchOptions& options) {
   AddTorrentParams params(std::move(info));
-  params.save_path = options.output_dir;
+  apply_torrent_options(params, options);
   params.file_priorities = options.file_priorities;
-  params.peers = options.peers;
-  params.use_trackers = options.use_trackers;
-  params.sequential = options.sequential;
-  params.seed = options.seed;
   return params;
 }
 

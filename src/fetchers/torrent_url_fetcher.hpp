@@ -19,6 +19,16 @@ net::CurlReactor::TransferId fetch_torrent_file(
     boost::asio::io_context& io, const std::string& url, const FetchOptions& options,
     std::function<void(ErrorInfo, std::optional<TorrentInfo>)> done);
 
+/// Copies what FetchOptions says of torrents into AddTorrentParams or AddMagnetParams.
+template <typename Params>
+void apply_torrent_options(Params& params, const FetchOptions& options) {
+  params.save_path = options.output_dir;
+  params.peers = options.peers;
+  params.use_trackers = options.use_trackers;
+  params.sequential = options.sequential;
+  params.seed = options.seed;
+}
+
 /// The AddTorrentParams a FetchOptions asks for.
 [[nodiscard]] AddTorrentParams torrent_params(TorrentInfo info, const FetchOptions& options);
 

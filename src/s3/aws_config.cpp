@@ -4,18 +4,14 @@
 
 #include "s3/ini.hpp"
 #include "s3/s3_error.hpp"
+#include "util/concat.hpp"
 #include "util/failure.hpp"
 
 namespace bitflow::s3 {
 
 namespace {
 
-template <typename... Parts>
-std::string concat(const Parts&... parts) {
-  std::string out;
-  (out.append(parts), ...);
-  return out;
-}
+using util::concat;
 
 // A non-empty value from the map (an empty variable counts as unset, as in the CLI).
 const std::string* find(const std::map<std::string, std::string, std::less<>>& map,

@@ -4,17 +4,13 @@
 
 #include "s3/s3_error.hpp"
 #include "s3/uri_encode.hpp"
+#include "util/concat.hpp"
 
 namespace bitflow::s3 {
 
 namespace {
 
-template <typename... Parts>
-std::string concat(const Parts&... parts) {
-  std::string out;
-  (out.append(parts), ...);
-  return out;
-}
+using util::concat;
 
 std::optional<Endpoint> bad_endpoint(ErrorInfo& error, std::string_view url, std::string_view why) {
   error.code = errc::invalid_config;

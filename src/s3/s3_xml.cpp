@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "s3/s3_error.hpp"
+#include "util/concat.hpp"
 #include "util/failure.hpp"
 
 namespace bitflow::s3 {
@@ -23,12 +24,7 @@ using util::Failure;
 constexpr int max_part_number = 10000;  // S3's limit on parts per upload
 
 // Messages are built by appending: g++ 12 -O3 sees a false -Wrestrict in "lit" + string.
-template <typename... Parts>
-std::string concat(const Parts&... parts) {
-  std::string out;
-  (out.append(parts), ...);
-  return out;
-}
+using util::concat;
 
 std::string_view local_name(const pugi::xml_node& node) {
   std::string_view name = node.name();
