@@ -103,6 +103,7 @@ int run_download_url(const std::vector<std::string>& argv) {
     interrupted = true;
     fetcher.pause();  // saves what is done; the same command resumes
   });
+  const auto started = std::chrono::steady_clock::now();
   fetcher.start();
   if (fetcher.status().state == bitflow::FetchState::running) io.run();
   status_line::end();
@@ -118,9 +119,14 @@ int run_download_url(const std::vector<std::string>& argv) {
     std::printf("%s\n", boost::json::serialize(o).c_str());
   }
   if (s.state == bitflow::FetchState::completed) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const auto average =
+        static_cast<std::int64_t>(static_cast<double>(s.bytes_total) / std::max(seconds, 0.001));
     if (!quiet && !json)
-      std::printf("%s: completed (%s)\n", fetcher.file_path().string().c_str(),
-                  bitflow::format_size(s.bytes_total).c_str());
+      std::printf("%s: completed (%s in %.1f s, %s/s)\n", fetcher.file_path().string().c_str(),
+                  bitflow::format_size(s.bytes_total).c_str(), seconds,
+                  bitflow::format_size(average).c_str());
     return 0;
   }
   if (interrupted) {
