@@ -230,6 +230,7 @@ run_target fuzz_wire wire -max_len=20000 || failed+=(fuzz_wire)
 run_target fuzz_extension extension -max_len=20000 || failed+=(fuzz_extension)
 run_target fuzz_fetch_parsers fetch_parsers -max_len=4096 || failed+=(fuzz_fetch_parsers)
 run_target fuzz_s3_parsers s3_parsers -max_len=8192 || failed+=(fuzz_s3_parsers)
+run_target fuzz_krpc krpc -max_len=8192 || failed+=(fuzz_krpc)
 $long && write_report
 
 if [[ ${#failed[@]} -gt 0 ]]; then
