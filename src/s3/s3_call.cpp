@@ -94,7 +94,9 @@ std::optional<Failure> judge(const Call& call, const ErrorInfo& transport,
     f.text = std::string("S3 ") + service.code;
     if (!service.message.empty()) f.text.append(": ").append(service.message);
   } else {
-    f.text = std::string("S3 answered without an error document");
+    f.text = call.method == "HEAD"
+                 ? std::string("S3 refused the HEAD request (its answer has no body to say why)")
+                 : std::string("S3 answered without an error document");
   }
   f.text.append(" (HTTP ").append(std::to_string(status)).append(")");
   return f;
