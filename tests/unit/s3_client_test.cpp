@@ -1,0 +1,144 @@
+// The S3 client's shell against a scripted HTTP server: which answers it retries, how many
+// times, the clock-skew correction from the Date header, and errors that are not retried.
+// (moto, in tests/integration/s3_client.sh, checks the signatures and the real calls.)
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <ctime>
+#include <exception>
+#include <optional>
+#include <string>
+
+#include "bitflow/s3.hpp"
+#include "support/run_until.hpp"
+#include "support/test_http_server.hpp"
+
+using namespace bitflow;
+using namespace std::chrono;
+namespace asio = boost::asio;
+
+namespace {
+
+const std::string content = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+struct Fixture {
+  asio::io_context io;
+  test::TestHttpServer server{io};
+  std::optional<s3::Client> client;
+
+  Fixture() {
+    s3::ClientSettings s;
+    s.credentials = {"AKIDEXAMPLE", "secret", ""};
+    s.endpoint = s3::Endpoint{"http", "127.0.0.1:" + std::to_string(server.port()), ""};
+    s.retry.base_delay = 10ms;
+    client.emplace(io, s);
+    server.on_file("/b/k", content);
+  }
+
+  // Runs get_object(b, k, 2-5) to its end; the data, or the error thrown.
+  std::string get(ErrorInfo& error) {
+    bool done = false;
+    std::string data;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          auto r = co_await client->get_object("b", "k", s3::ByteRange{2, 5});
+          data = r.data;
+        },
+        [&](std::exception_ptr e) {
+          done = true;
+          if (!e) return;
+          try {
+            std::rethrow_exception(e);
+          } catch (const bitflow::Error& x) {
+            error = {x.code(), x.what()};
+          }
+        });
+    REQUIRE(test::run_until(io, [&] { return done; }));
+    return data;
+  }
+
+  [[nodiscard]] std::size_t requests() const { return server.request_lines().size(); }
+};
+
+test::HttpReply s3_error(int status, const std::string& code) {
+  return test::HttpReply::status_only(
+      status, "<Error><Code>" + code + "</Code><Message>scripted</Message></Error>");
+}
+
+std::string http_date(system_clock::time_point t) {
+  const std::time_t tt = system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char text[64];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("the client retries SlowDown and succeeds on the third attempt", "[s3][client]") {
+  Fixture f;
+  f.server.fail_next("/b/k", 2, s3_error(503, "SlowDown"));
+  ErrorInfo error;
+  CHECK(f.get(error) == "2345");
+  CHECK_FALSE(error);
+  CHECK(f.requests() == 3);
+}
+
+TEST_CASE("the client gives up after max_attempts with the last error", "[s3][client]") {
+  Fixture f;
+  f.server.fail_next("/b/k", 5, s3_error(500, "InternalError"));
+  ErrorInfo error;
+  CHECK(f.get(error).empty());
+  CHECK(error.code == s3::errc::server_error);
+  CHECK(error.message ==
+        "S3 InternalError: scripted (HTTP 500) in GetObject s3://b/k after 3 attempts");
+  CHECK(f.requests() == 3);
+}
+
+TEST_CASE("a connection closed without an answer is retried", "[s3][client]") {
+  Fixture f;
+  f.server.fail_next("/b/k", 1, test::HttpReply::close_without_answer());
+  ErrorInfo error;
+  CHECK(f.get(error) == "2345");
+  CHECK(f.requests() == 2);
+}
+
+TEST_CASE("a client error is not retried", "[s3][client]") {
+  Fixture f;
+  f.server.fail_next("/b/k", 1, s3_error(404, "NoSuchKey"));
+  ErrorInfo error;
+  CHECK(f.get(error).empty());
+  CHECK(error.code == s3::errc::no_such_key);
+  CHECK(f.requests() == 1);
+}
+
+TEST_CASE("RequestTimeTooSkewed corrects the clock from Date and retries once", "[s3][client]") {
+  Fixture f;
+  auto skewed = s3_error(403, "RequestTimeTooSkewed");
+  skewed.headers.push_back("Date: " + http_date(system_clock::now() + 1h));
+  f.server.fail_next("/b/k", 1, skewed);
+  ErrorInfo error;
+  CHECK(f.get(error) == "2345");
+  CHECK(f.requests() == 2);
+  CHECK(f.client->clock_offset() >= 3598s);
+  CHECK(f.client->clock_offset() <= 3602s);
+
+  // Skewed again after the correction: reported, not corrected forever.
+  f.server.fail_next("/b/k", 3, skewed);
+  CHECK(f.get(error).empty());
+  CHECK(error.code == s3::errc::clock_skew);
+}
+
+TEST_CASE("a presigned URL is built without a request", "[s3][client]") {
+  Fixture f;
+  const std::string url = f.client->presign(s3::PresignMethod::put, "b", "a b", 60s);
+  CHECK(url.rfind(f.server.url("/b/a%20b?X-Amz-Algorithm=AWS4-HMAC-SHA256"), 0) == 0);
+  CHECK(url.find("X-Amz-Expires=60") != std::string::npos);
+  ErrorInfo error;
+  CHECK_FALSE(f.client->presign(s3::PresignMethod::get, "b", "k", 8 * 24h, error));
+  CHECK(error.code == s3::errc::invalid_expiry);
+  CHECK(f.requests() == 0);
+}
