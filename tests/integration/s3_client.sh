@@ -99,4 +99,13 @@ url=$(check presign "$B" "dir/a b.bin" 600) || die "presign failed"
 if out=$(check presign "$B" k 604801 2>&1); then die "an 8-day presigned URL was made: $out"; fi
 [[ $out == "error 1:"* ]] || die "a too long expiry gave: $out"
 
+step "bitflow presign prints the URL with the expiry and method asked for"
+require_bitflow_command presign s3://
+url=$("$BITFLOW" presign "s3://$B/dir/a b.bin" --expires 900 --method PUT) || die "bitflow presign failed"
+[[ $url == "$MOTO_URL/$B/dir/a%20b.bin?"*"X-Amz-Credential=$MOTO_KEY_ID%2F"*"X-Amz-Expires=900"*"X-Amz-Signature="* ]] ||
+  die "unexpected URL from bitflow presign: $url"
+if out=$("$BITFLOW" presign "s3://$B/k" --expires 604801 2>&1); then die "an 8-day URL was made: $out"; fi
+[[ $out == *"604800"* ]] || die "a too long expiry gave: $out"
+if out=$("$BITFLOW" presign "http://$B/k" 2>&1); then die "a non-s3 URL was presigned: $out"; fi
+
 echo "OK: the S3 client agrees with moto_server"

@@ -202,8 +202,8 @@ CONF
 # caller skips), 1 on any other failure. The first 4 requests are unauthenticated
 # (INITIAL_NO_AUTH_ACTION_COUNT): user, policy, attachment, access key; the bucket is
 # created with the new key.
-MOTO_PYTHON=/root/.pyenv/versions/3.11.7/bin/python
-MOTO_SERVER=/root/.pyenv/versions/3.11.7/bin/moto_server
+MOTO_PYTHON=${MOTO_PYTHON:-/root/.pyenv/versions/3.11.7/bin/python}
+MOTO_SERVER=${MOTO_SERVER:-/root/.pyenv/versions/3.11.7/bin/moto_server}
 start_moto() {
   local dir=$1 port pid keys
   [[ -x $MOTO_SERVER && -x $MOTO_PYTHON ]] || { echo "servers.sh: moto_server is not installed" >&2; return 2; }
