@@ -81,6 +81,7 @@ std::optional<Failure> judge(const Call& call, const ErrorInfo& transport,
         transport.code == net::errc::cancelled || transport.code == net::errc::aborted ||
         transport.code == net::errc::body_too_large || transport.code == net::errc::not_trusted;
     f.text = std::string("S3 request failed: ") + transport.message;
+    f.transport_code = transport.code;
     return f;
   }
   const long status = response.status;
@@ -100,6 +101,11 @@ std::optional<Failure> judge(const Call& call, const ErrorInfo& transport,
   }
   f.text.append(" (HTTP ").append(std::to_string(status)).append(")");
   return f;
+}
+
+std::error_code final_code(const Failure& failure) {
+  if (failure.outcome.local_failure) return failure.transport_code;
+  return make_error_code(error_code_for(failure.outcome));
 }
 
 std::string final_message(const Call& call, const Failure& failure, int attempts) {

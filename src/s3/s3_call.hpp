@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "bitflow/s3.hpp"
@@ -41,7 +42,13 @@ void prepare(Call& call);
 struct Failure {
   AttemptOutcome outcome;
   std::string text;  // "S3 NoSuchBucket: The specified bucket does not exist (HTTP 404)"
+  /// The transport's own code (net::errc) when there was no answer: a local failure
+  /// (cancelled, body too large, untrusted certificate) is reported with it.
+  std::error_code transport_code;
 };
+
+/// The code a call that failed for good is reported with.
+[[nodiscard]] std::error_code final_code(const Failure& failure);
 
 /// nullopt when the answer is a success (2xx, and no <Error> body where one may hide).
 [[nodiscard]] std::optional<Failure> judge(const Call& call, const ErrorInfo& transport,

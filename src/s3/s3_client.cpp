@@ -67,8 +67,7 @@ asio::awaitable<net::HttpResponse> Client::Impl::execute(Call call) {
       co_await timer.async_wait(asio::use_awaitable);
       continue;
     }
-    throw Error(make_error_code(error_code_for(failure->outcome)),
-                final_message(call, *failure, attempts));
+    throw Error(final_code(*failure), final_message(call, *failure, attempts));
   }
 }
 
