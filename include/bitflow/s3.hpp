@@ -7,10 +7,11 @@
 // the client's clock offset from the server's Date header and retries once.
 //
 // Threading: a Client belongs to one io_context, run by one thread; create, use and
-// destroy it there. Operations are coroutines: co_await them from a coroutine on that
-// io_context. Bodies are in memory: the caller owns the bytes it passes (they are copied
-// into the request). Failures are thrown as bitflow::Error with s3::errc codes and a
-// message carrying S3's code and text ("S3 NoSuchBucket: The specified bucket does not
+// destroy it there, after its operations have ended (they use it until they complete).
+// Operations are coroutines: co_await them from a coroutine on that io_context; several
+// may run at once (parts in parallel). Bodies are in memory: the caller's bytes are
+// copied into the request. Failures are thrown as bitflow::Error with s3::errc codes and
+// a message carrying S3's code and text ("S3 NoSuchBucket: The specified bucket does not
 // exist (HTTP 404) in HeadObject s3://b/k after 1 attempt"). Cancelling the awaiting
 // operation (per-operation cancellation) abandons the request and its retries.
 #pragma once
