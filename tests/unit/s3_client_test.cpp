@@ -1,6 +1,8 @@
 // The S3 client's shell against a scripted HTTP server: which answers it retries, how many
 // times, the clock-skew correction from the Date header, and errors that are not retried.
 // (moto, in tests/integration/s3_client.sh, checks the signatures and the real calls.)
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
@@ -141,4 +143,28 @@ TEST_CASE("a presigned URL is built without a request", "[s3][client]") {
   CHECK_FALSE(f.client->presign(s3::PresignMethod::get, "b", "k", 8 * 24h, error));
   CHECK(error.code == s3::errc::invalid_expiry);
   CHECK(f.requests() == 0);
+}
+
+TEST_CASE("cancelling the awaiting operation abandons the request", "[s3][client]") {
+  Fixture f;
+  f.server.fail_next("/b/k", 1, test::HttpReply::never_answer());
+  asio::cancellation_signal cancel;
+  bool done = false;
+  std::string failure;
+  asio::co_spawn(
+      f.io, [&]() -> asio::awaitable<void> { (void)co_await f.client->get_object("b", "k"); },
+      asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e) {
+        done = true;
+        try {
+          if (e) std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          failure = x.what();
+        }
+      }));
+  REQUIRE(test::run_until(f.io, [&] { return f.requests() == 1; }));
+  cancel.emit(asio::cancellation_type::terminal);
+  REQUIRE(test::run_until(
+      f.io, [&] { return done; }, 2s));
+  CHECK(failure.find("after 1 attempt") != std::string::npos);  // not retried
+  CHECK(f.requests() == 1);
 }
