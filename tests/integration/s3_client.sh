@@ -73,6 +73,17 @@ check get "$B" big.bin "$SCRATCH/across.out" $((5 * 1024 * 1024 - 10)) $((5 * 10
 head -c $((5 * 1024 * 1024 + 10)) "$SCRATCH/big.bin" | tail -c 20 >"$SCRATCH/across.expected"
 cmp "$SCRATCH/across.expected" "$SCRATCH/across.out" || die "a range across two parts differs"
 
+step "through a fault-injecting proxy, SlowDown, a reset and a 200 <Error> are retried"
+start_s3_fault_proxy "$SCRATCH/proxy" "$MOTO_URL" \
+  PUT:partNumber=2:1:slowdown PUT:partNumber=1:1:reset POST:uploadId=:1:error200 ||
+  die "the fault proxy did not start"
+parts=$(AWS_ENDPOINT_URL=$FAULT_PROXY_URL check multipart "$B" faulty.bin "$SCRATCH/big.bin" \
+  $((5 * 1024 * 1024))) || die "multipart through the fault proxy failed"
+[[ $(grep -c '^fault' "$SCRATCH/proxy/faults.log") == 3 ]] ||
+  die "the proxy did not serve its 3 faults: $(cat "$SCRATCH/proxy/faults.log")"
+check get "$B" faulty.bin "$SCRATCH/faulty.out" >/dev/null || die "get of faulty.bin failed"
+cmp "$SCRATCH/big.bin" "$SCRATCH/faulty.out" || die "the object uploaded through faults differs"
+
 step "AbortMultipartUpload leaves no unfinished upload"
 check abort "$B" aborted.bin >/dev/null || die "abort failed"
 # moto rejects the signature of a list query whose prefix holds '/', so none is given.

@@ -220,3 +220,22 @@ start_moto() {
     { echo "servers.sh: moto setup failed" >&2; return 1; }
   read -r MOTO_KEY_ID MOTO_SECRET <<<"$keys"
 }
+
+# start_s3_fault_proxy DIR UPSTREAM RULE...: tests/servers/s3_fault_proxy.py in front of
+# UPSTREAM at $FAULT_PROXY_URL; the faults it served are logged in DIR/faults.log.
+start_s3_fault_proxy() {
+  local dir=$1 upstream=$2 pid deadline
+  shift 2
+  mkdir -p "$dir"
+  rm -f "$dir/port"
+  "$SERVERS_PYTHON" "$SERVERS_DIR/s3_fault_proxy.py" "$dir/port" "$upstream" "$@" 2>"$dir/faults.log" &
+  pid=$!
+  _SERVER_PIDS+=("$pid")
+  deadline=$((SECONDS + 10))
+  while [[ ! -s $dir/port ]]; do
+    kill -0 "$pid" 2>/dev/null || { echo "servers.sh: the fault proxy exited at start" >&2; return 1; }
+    ((SECONDS < deadline)) || { echo "servers.sh: the fault proxy did not start within 10 s" >&2; return 1; }
+    sleep 0.05  # poll interval of a deadline-bounded wait
+  done
+  FAULT_PROXY_URL=http://127.0.0.1:$(cat "$dir/port")
+}
