@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # s3_client.sh <bitflow-cli> <scratch> <s3_client_check>: bitflow's S3 client against a
 # real moto_server in auth mode (every signature checked) on 127.0.0.1: an object put and
-# read back whole and as a range; a 3-part multipart upload read back by the AWS CLI;
-# an aborted upload leaves none behind; a wrong secret or key id fails at once with the S3
+# read back whole and as a range; a 3-part multipart upload read back by the AWS CLI; the
+# same upload through a proxy that answers one part with 503 SlowDown, drops the
+# connection after another and answers Complete with a 200 carrying <Error>, still
+# correct; an aborted upload leaves none behind; a wrong secret or key id fails at once with the S3
 # code; a missing bucket and a deleted key are reported as such. Skips when moto (only in
 # this machine image's pyenv Python) is absent.
 set -euo pipefail
