@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <exception>
 #include <optional>
@@ -167,4 +168,41 @@ TEST_CASE("cancelling the awaiting operation abandons the request", "[s3][client
       f.io, [&] { return done; }, 2s));
   CHECK(failure.find("after 1 attempt") != std::string::npos);  // not retried
   CHECK(f.requests() == 1);
+}
+
+TEST_CASE("settings come from the process environment like the AWS CLI's", "[s3][client]") {
+  // Only this test's variables: no files, no profile.
+  for (const char* name :
+       {"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL_S3", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"})
+    unsetenv(name);
+  setenv("AWS_CONFIG_FILE", "/nonexistent/bitflow/config", 1);
+  setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/bitflow/credentials", 1);
+  setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "secretenv", 1);
+  setenv("AWS_REGION", "eu-central-1", 1);
+  setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9000", 1);
+  setenv("AWS_MAX_ATTEMPTS", "5", 1);
+  const s3::ClientSettings s = s3::settings_from_environment();
+  CHECK(s.credentials.access_key_id == "AKIDENV");
+  CHECK(s.credentials.secret_access_key == "secretenv");
+  CHECK(s.region == "eu-central-1");
+  REQUIRE(s.endpoint);
+  CHECK(s.endpoint->host == "127.0.0.1:9000");
+  CHECK(s.retry.max_attempts == 5);
+
+  setenv("AWS_MAX_ATTEMPTS", "zero", 1);
+  ErrorInfo error;
+  CHECK_FALSE(s3::settings_from_environment(error));
+  CHECK(error.code == s3::errc::invalid_config);
+  unsetenv("AWS_MAX_ATTEMPTS");
+  unsetenv("AWS_ACCESS_KEY_ID");
+  CHECK_FALSE(s3::settings_from_environment(error));
+  CHECK(error.code == s3::errc::invalid_config);  // half a key pair
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+  CHECK_FALSE(s3::settings_from_environment(error));
+  CHECK(error.code == s3::errc::missing_credentials);
+  for (const char* name :
+       {"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_REGION", "AWS_ENDPOINT_URL"})
+    unsetenv(name);
 }
