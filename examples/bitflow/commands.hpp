@@ -15,5 +15,6 @@ int run_download(const std::vector<std::string>& args);
 int run_download_url(const std::vector<std::string>& args);
 int run_seed(const std::vector<std::string>& args);
 int run_check(const std::vector<std::string>& args);
+int run_presign(const std::vector<std::string>& args);
 
 }  // namespace cli

@@ -52,6 +52,10 @@ constexpr const char* usage_text =
     "  options of download and seed: [--port N] [--listen ADDR] [--upload-limit RATE]\n"
     "      [--download-limit RATE] (RATE in bytes/s: 500k, 2M) [--json] (the final\n"
     "      counters as one JSON line on stdout)\n"
+    "  presign s3://BUCKET/KEY [--expires SECONDS (default 3600, at most 604800)]\n"
+    "          [--method GET|PUT]\n"
+    "      print a presigned URL for the object, signed with the AWS settings of the\n"
+    "      environment and ~/.aws (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...)\n"
     "  version\n"
     "\n"
     "options of every command:\n"
@@ -88,6 +92,7 @@ int main(int argc, char** argv) {
     if (command == "download") return cli::run_download(args);
     if (command == "seed") return cli::run_seed(args);
     if (command == "check") return cli::run_check(args);
+    if (command == "presign") return cli::run_presign(args);
     if (command == "version" || command == "--version") {
       std::printf("bitflow %s\n", bitflow::version_string);
       return 0;

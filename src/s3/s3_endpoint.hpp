@@ -8,26 +8,13 @@
 #include <string_view>
 
 #include "bitflow/error.hpp"
+#include "bitflow/s3_types.hpp"
 
 namespace bitflow::s3 {
-
-/// A custom endpoint URL taken apart: "http://127.0.0.1:9000" or "https://host/base".
-struct Endpoint {
-  std::string scheme;     // "http" or "https"
-  std::string host;       // with ":port" when the URL gave one; IPv6 in brackets
-  std::string base_path;  // "" or "/base" (no trailing '/')
-};
 
 /// Accepts http(s)://host[:port][/path]; anything else (another scheme, user info, a
 /// query or fragment, a bad port) fails with errc::invalid_config.
 [[nodiscard]] std::optional<Endpoint> parse_endpoint(std::string_view url, ErrorInfo& error);
-
-enum class AddressingStyle {
-  automatic,       // virtual-hosted on AWS when the bucket name allows it; path-style on
-                   // a custom endpoint (most S3-compatible stores have no bucket DNS)
-  path,            // https://host/bucket/key
-  virtual_hosted,  // https://bucket.host/key
-};
 
 /// A name that can be a DNS label: 3–63 of a-z 0-9 . -, starting and ending with a letter
 /// or digit, no "..", not shaped like an IPv4 address.

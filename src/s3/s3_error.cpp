@@ -24,6 +24,30 @@ const char* describe(errc e) noexcept {
       return "invalid AWS configuration";
     case errc::missing_credentials:
       return "no AWS credentials";
+    case errc::no_such_bucket:
+      return "no such S3 bucket";
+    case errc::no_such_key:
+      return "no such S3 object";
+    case errc::no_such_upload:
+      return "no such multipart upload";
+    case errc::access_denied:
+      return "S3 access denied";
+    case errc::bad_credentials:
+      return "S3 rejected the credentials";
+    case errc::clock_skew:
+      return "the clock differs too much from S3's";
+    case errc::throttled:
+      return "S3 throttled the request";
+    case errc::server_error:
+      return "S3 server error";
+    case errc::entity_too_small:
+      return "multipart part too small";
+    case errc::invalid_range:
+      return "invalid byte range";
+    case errc::connection_failed:
+      return "cannot reach S3";
+    case errc::timed_out:
+      return "S3 request timed out";
   }
   return nullptr;
 }

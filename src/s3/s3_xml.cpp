@@ -72,9 +72,9 @@ class Reader {
     return {};
   }
 
-  // Parses `body`; true when its root element is `expected`. An <Error> root where
-  // something else was expected is a service error.
-  bool open(std::string_view body, std::string_view expected) {
+  // Parses `body`; true when its root element is `expected` (or `alias`). An <Error>
+  // root where something else was expected is a service error.
+  bool open(std::string_view body, std::string_view expected, std::string_view alias = {}) {
     const pugi::xml_parse_result result =
         doc_.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
     if (!result)
@@ -83,7 +83,8 @@ class Reader {
                          result.description()));
     root_ = doc_.document_element();
     if (!root_) return fail(errc::malformed_xml, "the document has no root element");
-    if (local_name(root_) == expected) return true;
+    if (local_name(root_) == expected || (!alias.empty() && local_name(root_) == alias))
+      return true;
     if (local_name(root_) == "Error") return fail(errc::service_error, describe(read_error(root_)));
     return fail(errc::unexpected_xml,
                 concat("expected <", expected, ">, got <", local_name(root_), ">"));
@@ -186,7 +187,9 @@ std::optional<InitiateMultipartUploadResult> parse_initiate_multipart_upload(std
 std::optional<CompleteMultipartUploadResult> parse_complete_multipart_upload(std::string_view body,
                                                                              ErrorInfo& error) {
   Reader in(error);
-  if (!in.open(body, "CompleteMultipartUploadResult")) return std::nullopt;
+  // moto 5 names this root after the operation, as its generic serializer does.
+  if (!in.open(body, "CompleteMultipartUploadResult", "CompleteMultipartUploadResponse"))
+    return std::nullopt;
   const auto& r = in.root();
   return CompleteMultipartUploadResult{text(r, "Location"), text(r, "Bucket"), text(r, "Key"),
                                        text(r, "ETag")};
@@ -194,7 +197,8 @@ std::optional<CompleteMultipartUploadResult> parse_complete_multipart_upload(std
 
 std::optional<ListPartsResult> parse_list_parts(std::string_view body, ErrorInfo& error) {
   Reader in(error);
-  if (!in.open(body, "ListPartsResult")) return std::nullopt;
+  // moto 5 names this root after the operation, as its generic serializer does.
+  if (!in.open(body, "ListPartsResult", "ListPartsResponse")) return std::nullopt;
   const auto& r = in.root();
   ListPartsResult out{text(r, "Bucket"), text(r, "Key"), text(r, "UploadId"), {}, false, {}};
   bool ok = true;
@@ -218,7 +222,9 @@ std::optional<ListPartsResult> parse_list_parts(std::string_view body, ErrorInfo
 std::optional<ListMultipartUploadsResult> parse_list_multipart_uploads(std::string_view body,
                                                                        ErrorInfo& error) {
   Reader in(error);
-  if (!in.open(body, "ListMultipartUploadsResult")) return std::nullopt;
+  // moto 5 names this root after the operation, as its generic serializer does.
+  if (!in.open(body, "ListMultipartUploadsResult", "ListMultipartUploadsResponse"))
+    return std::nullopt;
   const auto& r = in.root();
   ListMultipartUploadsResult out;
   bool ok = true;

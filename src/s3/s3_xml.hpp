@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bitflow/error.hpp"
+#include "bitflow/s3_types.hpp"
 
 namespace bitflow::s3 {
 
@@ -34,47 +35,6 @@ struct InitiateMultipartUploadResult {
   std::string bucket;
   std::string key;
   std::string upload_id;  // never empty
-};
-
-/// <CompleteMultipartUploadResult>.
-struct CompleteMultipartUploadResult {
-  std::string location;
-  std::string bucket;
-  std::string key;
-  std::string etag;
-};
-
-/// A part as ListParts reports it, and as CompleteMultipartUpload names it.
-struct UploadedPart {
-  int part_number = 0;  // 1 … 10000
-  std::string etag;     // as S3 sent it, quotes included
-  std::uint64_t size = 0;
-};
-
-/// <ListPartsResult>: one page of an upload's parts.
-struct ListPartsResult {
-  std::string bucket;
-  std::string key;
-  std::string upload_id;
-  std::vector<UploadedPart> parts;
-  bool is_truncated = false;
-  /// Where the next page starts; always set when is_truncated.
-  std::optional<int> next_part_number_marker;
-};
-
-struct MultipartUploadEntry {
-  std::string key;
-  std::string upload_id;
-  std::string initiated;  // ISO 8601, as sent
-};
-
-/// <ListMultipartUploadsResult>: one page of a bucket's unfinished uploads.
-struct ListMultipartUploadsResult {
-  std::vector<MultipartUploadEntry> uploads;
-  bool is_truncated = false;
-  /// Where the next page starts; next_key_marker is always set when is_truncated.
-  std::string next_key_marker;
-  std::string next_upload_id_marker;
 };
 
 struct ObjectEntry {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bitflow/error.hpp"
+#include "bitflow/s3_types.hpp"
 
 namespace bitflow::s3 {
 
@@ -26,12 +27,6 @@ inline constexpr const char* empty_payload_sha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 /// The longest lifetime S3 accepts for a presigned URL (7 days).
 inline constexpr std::chrono::seconds max_presign_expiry{604800};
-
-struct Credentials {
-  std::string access_key_id;
-  std::string secret_access_key;
-  std::string session_token;  // empty: long-term keys, no token
-};
 
 using Header = std::pair<std::string, std::string>;      // name (any case), value
 using QueryParam = std::pair<std::string, std::string>;  // decoded key, decoded value

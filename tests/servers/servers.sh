@@ -195,3 +195,47 @@ CONF
   echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$dir/host_key.pub")" >"$dir/known_hosts"
   SFTP_URL=sftp://$(id -un)@127.0.0.1:$port
 }
+
+# start_moto DIR: moto_server in auth mode (SigV4 checked) at $MOTO_URL, with an IAM user
+# allowed everything and its keys in $MOTO_KEY_ID / $MOTO_SECRET, and a bucket $MOTO_BUCKET.
+# moto ships only with this machine image's pyenv Python: returns 2 when it is absent (the
+# caller skips), 1 on any other failure. The first 4 requests are unauthenticated
+# (INITIAL_NO_AUTH_ACTION_COUNT): user, policy, attachment, access key; the bucket is
+# created with the new key.
+MOTO_PYTHON=${MOTO_PYTHON:-/root/.pyenv/versions/3.11.7/bin/python}
+MOTO_SERVER=${MOTO_SERVER:-/root/.pyenv/versions/3.11.7/bin/moto_server}
+start_moto() {
+  local dir=$1 port pid keys
+  [[ -x $MOTO_SERVER && -x $MOTO_PYTHON ]] || { echo "servers.sh: moto_server is not installed" >&2; return 2; }
+  "$MOTO_PYTHON" -c 'import boto3' 2>/dev/null || { echo "servers.sh: boto3 is not installed next to moto" >&2; return 2; }
+  port=$(_server_probe free-port) || return 1
+  mkdir -p "$dir"
+  INITIAL_NO_AUTH_ACTION_COUNT=4 "$MOTO_SERVER" -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1 &
+  pid=$!
+  _SERVER_PIDS+=("$pid")
+  _wait_for_port "$port" "$pid" moto_server || return 1
+  MOTO_URL=http://127.0.0.1:$port
+  MOTO_BUCKET=bitflow-test
+  keys=$(timeout -k 2 60 "$MOTO_PYTHON" "$SERVERS_DIR/moto_setup.py" "$MOTO_URL" "$MOTO_BUCKET") ||
+    { echo "servers.sh: moto setup failed" >&2; return 1; }
+  read -r MOTO_KEY_ID MOTO_SECRET <<<"$keys"
+}
+
+# start_s3_fault_proxy DIR UPSTREAM RULE...: tests/servers/s3_fault_proxy.py in front of
+# UPSTREAM at $FAULT_PROXY_URL; the faults it served are logged in DIR/faults.log.
+start_s3_fault_proxy() {
+  local dir=$1 upstream=$2 pid deadline
+  shift 2
+  mkdir -p "$dir"
+  rm -f "$dir/port"
+  "$SERVERS_PYTHON" "$SERVERS_DIR/s3_fault_proxy.py" "$dir/port" "$upstream" "$@" 2>"$dir/faults.log" &
+  pid=$!
+  _SERVER_PIDS+=("$pid")
+  deadline=$((SECONDS + 10))
+  while [[ ! -s $dir/port ]]; do
+    kill -0 "$pid" 2>/dev/null || { echo "servers.sh: the fault proxy exited at start" >&2; return 1; }
+    ((SECONDS < deadline)) || { echo "servers.sh: the fault proxy did not start within 10 s" >&2; return 1; }
+    sleep 0.05  # poll interval of a deadline-bounded wait
+  done
+  FAULT_PROXY_URL=http://127.0.0.1:$(cat "$dir/port")
+}

@@ -195,6 +195,22 @@ TEST_CASE("s3 xml checks the root element but not its namespace prefix", "[s3][x
   CHECK(r.parts[0].part_number == 7);
 }
 
+TEST_CASE("s3 xml accepts the <OperationResponse> roots moto 5 sends", "[s3][xml]") {
+  const auto parts = s3::parse_list_parts(
+      "<ListPartsResponse><Part><PartNumber>1</PartNumber><ETag>e</ETag><Size>5</Size></Part>"
+      "<IsTruncated>false</IsTruncated></ListPartsResponse>");
+  REQUIRE(parts.parts.size() == 1);
+  const auto done = s3::parse_complete_multipart_upload(
+      "<CompleteMultipartUploadResponse><Bucket>b</Bucket><Key>k</Key><ETag>\"x-3\"</ETag>"
+      "</CompleteMultipartUploadResponse>");
+  CHECK(done.etag == "\"x-3\"");
+  const auto uploads = s3::parse_list_multipart_uploads(
+      "<ListMultipartUploadsResponse><IsTruncated>false</IsTruncated>"
+      "</ListMultipartUploadsResponse>");
+  CHECK(uploads.uploads.empty());
+  CHECK(failure_of(list_parts, "<ListObjectsResponse/>").code == s3::errc::unexpected_xml);
+}
+
 TEST_CASE("s3 xml survives deep nesting and entity tricks", "[s3][xml]") {
   std::string deep;
   for (int i = 0; i < 200000; ++i)
