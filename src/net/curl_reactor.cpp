@@ -214,7 +214,6 @@ struct CurlReactor::Impl {
     return n;
   }
 
-  // Hands the final response's status and headers to on_start, once.
   // SFTP and SCP send no headers: the size libcurl learnt (its stat of the file, for a
   // whole-file transfer) is reported as a Content-Length, as libcurl itself does for FTP.
   static void add_size_header(Transfer& t) {
@@ -228,6 +227,7 @@ struct CurlReactor::Impl {
       t.response.headers.emplace_back("Content-Length", std::to_string(size));
   }
 
+  // Hands the final response's status and headers to on_start, once.
   static bool start_streaming(Transfer& t) {
     if (t.started) return !t.aborted;
     t.started = true;
