@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "../support/iso_time.hpp"
 #include "bitflow/hash.hpp"
 #include "s3/sigv4.hpp"
 #include "s3/uri_encode.hpp"
@@ -111,15 +112,6 @@ RawRequest parse_request(const std::string& text) {
   return out;
 }
 
-std::chrono::sys_seconds parse_time(const std::string& text) {
-  int y = 0;
-  unsigned mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  REQUIRE(std::sscanf(text.c_str(), "%d-%u-%uT%u:%u:%uZ", &y, &mo, &d, &h, &mi, &s) == 6);
-  return std::chrono::sys_days{std::chrono::year{y} / std::chrono::month{mo} /
-                               std::chrono::day{d}} +
-         std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{s};
-}
-
 s3::SigningParams parse_context(const std::string& text) {
   const auto context = json::parse(text).as_object();
   const auto& credentials = context.at("credentials").as_object();
@@ -131,7 +123,7 @@ s3::SigningParams parse_context(const std::string& text) {
     params.credentials.session_token = std::string(token->as_string());
   params.region = std::string(context.at("region").as_string());
   params.service = std::string(context.at("service").as_string());
-  params.time = parse_time(std::string(context.at("timestamp").as_string()));
+  params.time = bitflow::test::parse_iso_time(std::string(context.at("timestamp").as_string()));
   params.rules.normalize_path = context.at("normalize").as_bool();
   params.rules.content_sha256_header = context.at("sign_body").as_bool();
   if (const auto* omit = context.if_contains("omit_session_token"))

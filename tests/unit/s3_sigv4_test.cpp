@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "../support/iso_time.hpp"
 #include "s3/s3_error.hpp"
 #include "s3/sigv4.hpp"
 #include "s3/uri_encode.hpp"
@@ -35,16 +36,6 @@ std::vector<std::pair<std::string, std::string>> pairs(const json::value& v) {
   for (const auto& item : v.as_array())
     out.emplace_back(str(item.as_array().at(0)), str(item.as_array().at(1)));
   return out;
-}
-
-// "2013-05-24T00:00:00Z"
-std::chrono::sys_seconds parse_time(const std::string& text) {
-  int y = 0;
-  unsigned mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  REQUIRE(std::sscanf(text.c_str(), "%d-%u-%uT%u:%u:%uZ", &y, &mo, &d, &h, &mi, &s) == 6);
-  return std::chrono::sys_days{std::chrono::year{y} / std::chrono::month{mo} /
-                               std::chrono::day{d}} +
-         std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{s};
 }
 
 std::set<std::string> split_query(std::string_view query) {
@@ -95,7 +86,7 @@ TEST_CASE("sigv4 signs every botocore S3 case byte for byte", "[s3][sigv4]") {
                           str(c.at("session_token"))};
     params.region = str(c.at("region"));
     params.service = str(c.at("service"));
-    params.time = parse_time(str(c.at("time")));
+    params.time = bitflow::test::parse_iso_time(str(c.at("time")));
     if (c.at("generic").as_bool()) {
       params.rules.normalize_path = true;
       params.rules.double_encode_path = true;

@@ -51,6 +51,26 @@ bool done(const TorrentStatus& s) {
          s.state == TorrentState::error;
 }
 
+// A download (AddTorrentParams or AddMagnetParams) into `out` that stops when complete.
+template <typename Params>
+Params leech(Params params, const fs::path& out) {
+  params.save_path = out;
+  params.seed = {0.0, std::nullopt};
+  return params;
+}
+
+// Runs `io` until the torrent is finished, seeding or failed (20 s at most).
+bool run_to_end(asio::io_context& io, const TorrentHandle& handle) {
+  return run_until(
+      io, [&] { return done(handle.status()); }, std::chrono::seconds(20));
+}
+
+// Every file of the album under out/ is the one under src/.
+void check_same_files(const AlbumFixture& f) {
+  for (const auto& file : f.torrent->files())
+    CHECK(f.read(f.root / "out" / file.path) == f.read(f.root / "src" / file.path));
+}
+
 std::string gets(const TestHttpServer& server) {
   std::string all;
   for (const auto& line : server.request_lines())
@@ -68,11 +88,8 @@ TEST_CASE("a multi-file torrent whose only source is a web seed downloads byte-i
   serve_album(server, f, "/ws/");
   Session session(io, loopback_settings());
   AddTorrentParams params(with_web_seeds(f.root / "src/album", {server.url("/ws/")}));
-  params.save_path = f.root / "out";
-  params.seed = {0.0, std::nullopt};
-  auto handle = session.add(std::move(params));
-  bool finished = run_until(
-      io, [&] { return done(handle.status()); }, 20s);
+  auto handle = session.add(leech(std::move(params), f.root / "out"));
+  bool finished = run_to_end(io, handle);
   auto s = handle.status();
   INFO("state " << to_string(s.state) << " '" << s.error << "'; requests:\n" << gets(server));
   REQUIRE(finished);
@@ -81,8 +98,7 @@ TEST_CASE("a multi-file torrent whose only source is a web seed downloads byte-i
   CHECK(s.downloaded == f.torrent->total_size());
   CHECK(s.hash_failures == 0);
   CHECK(s.web_seeds == 0);  // it stops with the download
-  for (const auto& file : f.torrent->files())
-    CHECK(f.read(f.root / "out" / file.path) == f.read(f.root / "src" / file.path));
+  check_same_files(f);
   CHECK(fs::exists(f.root / "out/album/b/empty"));
   // Every request was a ranged GET of one of the files: nothing else was asked.
   for (const auto& line : server.request_lines())
@@ -107,11 +123,8 @@ TEST_CASE("a single-file torrent downloads from a web seed given in AddTorrentPa
   // No url-list in the torrent: the caller names the web seed (a folder: the name is added).
   AddTorrentParams params(with_web_seeds(root / "src/one file.bin", {}));
   params.web_seeds = {server.url("/files/")};
-  params.save_path = root / "out";
-  params.seed = {0.0, std::nullopt};
-  auto handle = session.add(std::move(params));
-  bool finished = run_until(
-      io, [&] { return done(handle.status()); }, 20s);
+  auto handle = session.add(leech(std::move(params), root / "out"));
+  bool finished = run_to_end(io, handle);
   auto s = handle.status();
   INFO("state " << to_string(s.state) << " '" << s.error << "'; requests:\n" << gets(server));
   REQUIRE(finished);
@@ -172,19 +185,15 @@ TEST_CASE("a download completes from a good web seed when another serves bad dat
   });
   AddTorrentParams params(
       with_web_seeds(f.root / "src/album", {server.url("/bad/"), server.url("/good/")}));
-  params.save_path = f.root / "out";
-  params.seed = {0.0, std::nullopt};
-  auto handle = session.add(std::move(params));
-  bool finished = run_until(
-      io, [&] { return done(handle.status()); }, 20s);
+  auto handle = session.add(leech(std::move(params), f.root / "out"));
+  bool finished = run_to_end(io, handle);
   auto s = handle.status();
   INFO("state " << to_string(s.state) << " '" << s.error << "'; requests:\n" << gets(server));
   REQUIRE(finished);
   CHECK(s.state == TorrentState::finished);
   CHECK(s.hash_failures >= 1);
   CHECK(dropped == std::vector<std::string>{server.url("/bad/")});
-  for (const auto& file : f.torrent->files())
-    CHECK(f.read(f.root / "out" / file.path) == f.read(f.root / "src" / file.path));
+  check_same_files(f);
   stop_session(io, session);
 }
 
@@ -232,12 +241,10 @@ TEST_CASE("a paused torrent's web seed stops, and resumes with the torrent", "[w
   test::run_for(io, 1s);
   CHECK(server.request_lines().size() == requests);
   handle.resume();
-  bool finished = run_until(
-      io, [&] { return done(handle.status()); }, 20s);
+  bool finished = run_to_end(io, handle);
   REQUIRE(finished);
   CHECK(handle.status().state == TorrentState::finished);
-  for (const auto& file : f.torrent->files())
-    CHECK(f.read(f.root / "out" / file.path) == f.read(f.root / "src" / file.path));
+  check_same_files(f);
   stop_session(io, session);
 }
 
@@ -250,17 +257,13 @@ TEST_CASE("a web seed retries a 503 and then serves the piece", "[web_seed]") {
     server.fail_next("/ws/" + file.path, 1, test::HttpReply::status_only(503));
   Session session(io, loopback_settings());
   AddTorrentParams params(with_web_seeds(f.root / "src/album", {server.url("/ws/")}));
-  params.save_path = f.root / "out";
-  params.seed = {0.0, std::nullopt};
-  auto handle = session.add(std::move(params));
-  bool finished = run_until(
-      io, [&] { return done(handle.status()); }, 20s);
+  auto handle = session.add(leech(std::move(params), f.root / "out"));
+  bool finished = run_to_end(io, handle);
   auto s = handle.status();
   INFO("state " << to_string(s.state) << "; requests:\n" << gets(server));
   REQUIRE(finished);
   CHECK(s.state == TorrentState::finished);
-  for (const auto& file : f.torrent->files())
-    CHECK(f.read(f.root / "out" / file.path) == f.read(f.root / "src" / file.path));
+  check_same_files(f);
   stop_session(io, session);
 }
 
@@ -329,15 +332,13 @@ TEST_CASE("a web seed and a peer download one torrent together", "[web_seed]") {
   params.peers = {seeder.address()};
   params.seed = {0.0, std::nullopt};
   auto handle = session.add(std::move(params));
-  bool finished = run_until(
-      io, [&] { return done(handle.status()); }, 20s);
+  bool finished = run_to_end(io, handle);
   auto s = handle.status();
   INFO("state " << to_string(s.state) << " '" << s.error << "'");
   REQUIRE(finished);
   CHECK(s.state == TorrentState::finished);
   CHECK(s.hash_failures == 0);
-  for (const auto& file : f.torrent->files())
-    CHECK(f.read(f.root / "out" / file.path) == f.read(f.root / "src" / file.path));
+  check_same_files(f);
   stop_session(io, session);
 }
 
@@ -359,16 +360,12 @@ TEST_CASE("a magnet link's ws= web seed downloads the data once a peer gave the 
   m.peers = {seeder.address()};
   m.web_seeds = {server.url("/ws/")};
   AddMagnetParams params(m);
-  params.save_path = f.root / "out";
-  params.seed = {0.0, std::nullopt};
-  auto handle = session.add(std::move(params));
-  bool finished = run_until(
-      io, [&] { return done(handle.status()); }, 20s);
+  auto handle = session.add(leech(std::move(params), f.root / "out"));
+  bool finished = run_to_end(io, handle);
   auto s = handle.status();
   INFO("state " << to_string(s.state) << " '" << s.error << "'; requests:\n" << gets(server));
   REQUIRE(finished);
   CHECK(s.state == TorrentState::finished);
-  for (const auto& file : f.torrent->files())
-    CHECK(f.read(f.root / "out" / file.path) == f.read(f.root / "src" / file.path));
+  check_same_files(f);
   stop_session(io, session);
 }
