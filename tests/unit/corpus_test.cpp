@@ -19,14 +19,13 @@
 #include <set>
 #include <sstream>
 
+#include "../support/corpus_main.hpp"
 #include "bitflow/metainfo.hpp"
 
 using namespace bitflow;
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr int skip_status = 77;  // ctest's SKIP_RETURN_CODE for this executable
 
 struct Verdict {
   bool ok = false;
@@ -180,16 +179,6 @@ TEST_CASE("corpus: real-world and BEP 52 reference torrents get libtorrent's ver
 }
 
 int main(int argc, char* argv[]) {
-  Catch::Session session;
-  if (int status = session.applyCommandLine(argc, argv); status != 0) return status;
-  const auto& config = session.configData();
-  const bool listing = config.showHelp || config.listTests || config.listTestNamesOnly ||
-                       config.listTags || config.listReporters;
-  std::error_code ec;
-  if (!listing && !fs::is_directory(BITFLOW_CORPUS_DIR, ec)) {
-    std::cout << "SKIPPED: the shared conformance corpus is not at " << BITFLOW_CORPUS_DIR
-              << " (configure with -DBITFLOW_CORPUS_DIR=<folder> to point at it)\n";
-    return skip_status;
-  }
-  return session.run();
+  return bitflow::test::run_unless_missing(argc, argv, BITFLOW_CORPUS_DIR,
+                                           "the shared conformance corpus");
 }

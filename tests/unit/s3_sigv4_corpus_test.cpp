@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "../support/corpus_main.hpp"
 #include "../support/iso_time.hpp"
 #include "bitflow/hash.hpp"
 #include "s3/sigv4.hpp"
@@ -29,7 +30,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int skip_status = 77;
 const fs::path suite = fs::path(BITFLOW_CORPUS_DIR) / "sigv4" / "v4";
 
 std::string read_file(const fs::path& path) {
@@ -216,16 +216,5 @@ TEST_CASE("sigv4 matches every case of the AWS SigV4 test suite", "[s3][sigv4][c
 }
 
 int main(int argc, char* argv[]) {
-  Catch::Session session;
-  if (int status = session.applyCommandLine(argc, argv); status != 0) return status;
-  const auto& config = session.configData();
-  const bool listing = config.showHelp || config.listTests || config.listTestNamesOnly ||
-                       config.listTags || config.listReporters;
-  std::error_code ec;
-  if (!listing && !fs::is_directory(suite, ec)) {
-    std::cout << "SKIPPED: the AWS SigV4 test suite is not at " << suite.string()
-              << " (configure with -DBITFLOW_CORPUS_DIR=<folder> to point at the corpus)\n";
-    return skip_status;
-  }
-  return session.run();
+  return bitflow::test::run_unless_missing(argc, argv, suite, "the AWS SigV4 test suite");
 }
