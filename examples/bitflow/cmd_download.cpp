@@ -20,6 +20,7 @@
 #include "bitflow/text.hpp"
 #include "commands.hpp"
 #include "data_path.hpp"
+#include "delivery.hpp"
 #include "sources.hpp"
 #include "status_line.hpp"
 #include "write_file.hpp"
@@ -65,7 +66,8 @@ std::string eta(const bitflow::TorrentStatus& s) {
   return buf;
 }
 
-void print_progress(const bitflow::TorrentStatus& s, bool terminal, bool final) {
+void print_progress(const bitflow::TorrentStatus& s, const std::string& delivery, bool terminal,
+                    bool final) {
   char line[256];
   bool serving = s.state == bitflow::TorrentState::seeding;
   if (s.state == bitflow::TorrentState::metadata)
@@ -80,11 +82,12 @@ void print_progress(const bitflow::TorrentStatus& s, bool terminal, bool final) 
     std::string peers = std::to_string(s.peers);
     if (s.web_seeds > 0) peers.append(" + ").append(std::to_string(s.web_seeds)).append(" web");
     std::snprintf(
-        line, sizeof line, "%-11s %5.1f%%  %s of %s  down %s/s  up %s/s  peers %s  ETA %s",
+        line, sizeof line, "%-11s %5.1f%%  %s of %s  down %s/s  up %s/s  peers %s  ETA %s%s",
         bitflow::to_string(s.state), s.progress() * 100,
         bitflow::format_size(s.verified_bytes).c_str(),
         bitflow::format_size(s.wanted_bytes).c_str(), bitflow::format_size(s.download_rate).c_str(),
-        bitflow::format_size(s.upload_rate).c_str(), peers.c_str(), eta(s).c_str());
+        bitflow::format_size(s.upload_rate).c_str(), peers.c_str(), eta(s).c_str(),
+        delivery.c_str());
   }
   status_line::progress(s.progress(), line, terminal, final);
 }
@@ -104,9 +107,16 @@ bool done(const bitflow::TorrentStatus& s, Goal goal) {
   return goal == Goal::download && s.state == TorrentState::seeding;
 }
 
+// Where --to sends the files: the sink and what opening it for this torrent needs.
+struct DeliveryPlan {
+  Delivery* delivery = nullptr;
+  std::filesystem::path save_path;
+  std::vector<int> file_priorities;
+};
+
 asio::awaitable<void> watch(bitflow::Session& session, bitflow::TorrentHandle torrent,
                             const std::string& name, asio::signal_set& signals, Goal goal,
-                            bool quiet, bool json, Outcome& outcome) {
+                            bool quiet, bool json, DeliveryPlan plan, Outcome& outcome) {
   bool terminal = ::isatty(STDERR_FILENO) == 1;
   auto interval = terminal ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
   asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -118,12 +128,38 @@ asio::awaitable<void> watch(bitflow::Session& session, bitflow::TorrentHandle to
   });
   auto last_print = std::chrono::steady_clock::now();
   bool incomplete = false;
+  Delivery* delivery = plan.delivery;
+  bool delivered = delivery == nullptr, delivery_failed = false;
+  auto delivery_text = [&] { return delivery ? delivery->progress_text() : std::string(); };
   for (;;) {
     auto s = torrent.status();
-    if (goal == Goal::seed && s.state == bitflow::TorrentState::downloading) incomplete = true;
+    using bitflow::TorrentState;
+    const bool complete = s.state == TorrentState::seeding || s.state == TorrentState::finished;
+    if (!delivered && !delivery->opened() && torrent.has_metadata() &&
+        (complete || s.state == TorrentState::downloading))
+      delivery->open_torrent(torrent, plan.save_path, plan.file_priorities);
+    if (!delivered && delivery->opened() && delivery->sink().status().error) {
+      outcome = {1, delivery->sink().status().error_message};
+      delivery_failed = true;
+      break;
+    }
+    if (!delivered && complete && !interrupted) {
+      if (!quiet) {
+        print_progress(s, delivery_text(), terminal, false);
+        status_line::print_above("downloaded; delivering to " + delivery->destination() + "\n");
+      }
+      std::string message;
+      delivered = true;
+      if (co_await delivery->finish(quiet, message) != 0) {
+        outcome = {1, "delivery to " + delivery->destination() + " failed: " + message};
+        delivery_failed = true;
+        break;
+      }
+    }
+    if (goal == Goal::seed && s.state == TorrentState::downloading) incomplete = true;
     if (done(s, goal) || interrupted || incomplete) break;
     if (!quiet && std::chrono::steady_clock::now() - last_print >= interval) {
-      print_progress(s, terminal, false);
+      print_progress(s, delivery_text(), terminal, false);
       last_print = std::chrono::steady_clock::now();
     }
     timer.expires_after(std::chrono::milliseconds(100));
@@ -132,8 +168,18 @@ asio::awaitable<void> watch(bitflow::Session& session, bitflow::TorrentHandle to
   co_await session.stop_all();
   signals.cancel();
   auto s = torrent.status();
-  if (!quiet) print_progress(s, terminal, true);
-  if (s.state == bitflow::TorrentState::error) {
+  if (!delivered && delivery->opened()) {
+    // Interrupted: the upload's state stays for the same command to continue. Failed:
+    // nothing half-done is left at the destination.
+    if (interrupted && s.state != bitflow::TorrentState::error)
+      co_await delivery->sink().suspend();
+    else
+      co_await delivery->sink().abort();
+  }
+  if (!quiet) print_progress(s, delivery_text(), terminal, true);
+  if (delivery_failed) {
+    // outcome says why
+  } else if (s.state == bitflow::TorrentState::error) {
     outcome = {1, s.error};
   } else if (incomplete) {
     outcome = {1, "the data is incomplete: " + std::to_string(s.pieces_have) + " of " +
@@ -210,11 +256,21 @@ using AnyParams = std::variant<bitflow::AddTorrentParams, bitflow::AddMagnetPara
 
 int run(AnyParams params, const Args& args, Goal goal) {
   asio::io_context io;
+  std::unique_ptr<Delivery> delivery = Delivery::from_args(io, args);
+  DeliveryPlan plan{delivery.get(), {}, {}};
+  if (auto* p = std::get_if<bitflow::AddTorrentParams>(&params)) {
+    plan.save_path = p->save_path;
+    plan.file_priorities = p->file_priorities;
+  } else {
+    plan.save_path = std::get<bitflow::AddMagnetParams>(params).save_path;
+  }
   bitflow::Session session(io, session_settings(args));
   bool quiet = args.flag("quiet");
   auto save_torrent = args.value("save-torrent");
   std::string save_error;
   session.on_event([&](const bitflow::TorrentEvent& e) {
+    if (e.kind == bitflow::TorrentEvent::Kind::piece_verified && delivery)
+      delivery->on_piece(e.torrent, e.piece);
     if (e.kind != bitflow::TorrentEvent::Kind::metadata_received) return;
     const auto& info = e.torrent.info();
     if (!quiet)
@@ -246,7 +302,8 @@ int run(AnyParams params, const Args& args, Goal goal) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   Outcome outcome;
   asio::co_spawn(io,
-                 watch(session, torrent, name, signals, goal, quiet, args.flag("json"), outcome),
+                 watch(session, torrent, name, signals, goal, quiet, args.flag("json"),
+                       std::move(plan), outcome),
                  [&](std::exception_ptr e) {
                    if (e) outcome = {1, "internal error while stopping"};
                    io.stop();
@@ -263,6 +320,21 @@ std::set<std::string> with_session_options(std::set<std::string> options) {
   return options;
 }
 
+std::set<std::string> with_download_options(std::set<std::string> options) {
+  options = with_session_options(std::move(options));
+  options.insert(Delivery::option_names().begin(), Delivery::option_names().end());
+  return options;
+}
+
+// Where the torrent downloads: -o, else "." — or, with --to FOLDER, a hidden folder inside
+// it, so that the finished files are renamed (not copied) into place.
+std::filesystem::path download_folder(const Args& args) {
+  if (auto output = args.value("output")) return *output;
+  auto to = args.value("to");
+  if (to && to->rfind("s3://", 0) != 0) return std::filesystem::path(*to) / ".bitflow-incoming";
+  return ".";
+}
+
 }  // namespace
 
 int run_download(const std::vector<std::string>& argv) {
@@ -275,7 +347,7 @@ int run_download(const std::vector<std::string>& argv) {
     if (detect_source(argv[i]).kind == bitflow::SourceKind::url) return run_download_url(argv);
   }
   Args args(argv, {"sequential", "quiet", "no-trackers", "no-web-seeds", "seed", "json"},
-            with_session_options({"output", "files", "save-torrent", "web-seed"}),
+            with_download_options({"output", "files", "save-torrent", "web-seed"}),
             {{'o', "output"}, {'q', "quiet"}});
   if (args.positional().size() != 1)
     throw UsageError(
@@ -283,15 +355,19 @@ int run_download(const std::vector<std::string>& argv) {
         "[--save-torrent FILE] "
         "[--files 1,3-5] [--sequential] "
         "[--peer HOST:PORT]... [--no-trackers] [--web-seed URL]... [--no-web-seeds] "
-        "[--seed [--ratio R] [--seed-time S]] [--port N] [--listen ADDR] [--upload-limit RATE] "
+        "[--seed [--ratio R] [--seed-time S]] [--to DIR | --to s3://BUCKET/PREFIX/ "
+        "[--part-size SIZE] [--parallel-parts N]] [--port N] [--listen ADDR] [--upload-limit RATE] "
         "[--download-limit RATE] [--quiet] "
         "[--json]");
   Goal goal = args.flag("seed") ? Goal::download_and_seed : Goal::download;
+  if (goal == Goal::download_and_seed && args.value("to") &&
+      args.value("to")->rfind("s3://", 0) != 0)
+    throw UsageError("--seed needs the files where they downloaded: --to a folder moves them away");
   if (bitflow::is_magnet_uri(args.positional()[0])) {
     bitflow::AddMagnetParams params(bitflow::Magnet::parse(args.positional()[0]));
     if (args.value("files"))
       throw UsageError("--files needs the file list, which a magnet link does not carry");
-    params.save_path = args.value("output").value_or(".");
+    params.save_path = download_folder(args);
     params.sequential = args.flag("sequential");
     params.peers = args.values("peer");
     params.use_trackers = !args.flag("no-trackers");
@@ -309,7 +385,7 @@ int run_download(const std::vector<std::string>& argv) {
   if (args.value("save-torrent"))
     throw UsageError("--save-torrent is for magnet links (the .torrent is already there)");
   bitflow::AddTorrentParams params(load_torrent(args.positional()[0]));
-  params.save_path = args.value("output").value_or(".");
+  params.save_path = download_folder(args);
   if (auto files = args.value("files"))
     params.file_priorities = file_selection(*files, params.info.files().size());
   params.sequential = args.flag("sequential");

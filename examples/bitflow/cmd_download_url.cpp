@@ -3,6 +3,8 @@
 // (keeping <name>.part and its control file); the same command resumes.
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,6 +16,7 @@
 #include "bitflow/text.hpp"
 #include "bitflow/url_fetcher.hpp"
 #include "commands.hpp"
+#include "delivery.hpp"
 #include "status_line.hpp"
 
 namespace cli {
@@ -21,7 +24,8 @@ namespace {
 
 namespace asio = boost::asio;
 
-void print_progress(const bitflow::FetchStatus& s, bool terminal, bool final) {
+void print_progress(const bitflow::FetchStatus& s, const std::string& delivery, bool terminal,
+                    bool final) {
   const double progress =
       s.bytes_total > 0 ? static_cast<double>(s.bytes_done) / static_cast<double>(s.bytes_total)
                         : 0.0;
@@ -31,11 +35,11 @@ void print_progress(const bitflow::FetchStatus& s, bool terminal, bool final) {
     eta = std::to_string(left / 60) + ":" + (left % 60 < 10 ? "0" : "") + std::to_string(left % 60);
   }
   char line[256];
-  std::snprintf(line, sizeof line, "%-11s %5.1f%%  %s of %s  down %s/s  connections %d  ETA %s",
-                bitflow::to_string(s.state), progress * 100,
-                bitflow::format_size(s.bytes_done).c_str(),
-                s.bytes_total > 0 ? bitflow::format_size(s.bytes_total).c_str() : "?",
-                bitflow::format_size(s.download_rate).c_str(), s.peers, eta.c_str());
+  std::snprintf(
+      line, sizeof line, "%-11s %5.1f%%  %s of %s  down %s/s  connections %d  ETA %s%s",
+      bitflow::to_string(s.state), progress * 100, bitflow::format_size(s.bytes_done).c_str(),
+      s.bytes_total > 0 ? bitflow::format_size(s.bytes_total).c_str() : "?",
+      bitflow::format_size(s.download_rate).c_str(), s.peers, eta.c_str(), delivery.c_str());
   status_line::progress(progress, line, terminal, final);
 }
 
@@ -53,15 +57,18 @@ int positive(const Args& args, const std::string& name, int fallback, int most) 
 }  // namespace
 
 int run_download_url(const std::vector<std::string>& argv) {
-  Args args(argv, {"quiet", "json", "overwrite", "insecure"},
-            {"output", "connections", "checksum", "min-segment", "name", "max-tries",
-             "ssh-known-hosts", "ssh-key", "stall-timeout", "cacert"},
+  std::set<std::string> value_options = {
+      "output",    "connections", "checksum",        "min-segment",   "name",
+      "max-tries", "ssh-key",     "ssh-known-hosts", "stall-timeout", "cacert"};
+  value_options.insert(Delivery::option_names().begin(), Delivery::option_names().end());
+  Args args(argv, {"quiet", "json", "overwrite", "insecure"}, value_options,
             {{'o', "output"}, {'q', "quiet"}, {'x', "connections"}, {'k', "min-segment"}});
   if (args.positional().size() != 1)
     throw UsageError(
         "usage: bitflow download <URL> [-o DIR] [-x N] [-k SIZE] [--name FILE] "
         "[--checksum ALGO=HEX] [--overwrite] [--max-tries N] [--insecure] [--cacert FILE] "
-        "[--stall-timeout S] [--ssh-known-hosts FILE] [--ssh-key FILE] [--quiet] [--json]");
+        "[--stall-timeout S] [--ssh-known-hosts FILE] [--ssh-key FILE] [--to DIR | --to "
+        "s3://BUCKET/PREFIX/ [--part-size SIZE] [--parallel-parts N]] [--quiet] [--json]");
   bitflow::UrlFetchOptions options;
   options.url = args.positional()[0];
   options.output_dir = args.value("output").value_or(".");
@@ -85,17 +92,73 @@ int run_download_url(const std::vector<std::string>& argv) {
   const bool terminal = ::isatty(STDERR_FILENO) == 1;
 
   asio::io_context io;
+  std::unique_ptr<Delivery> delivery = Delivery::from_args(io, args);
+  bitflow::UrlFetcher* fetcher_ptr = nullptr;
+  // Streaming: each written segment goes to the sink, which is opened by the first one
+  // (the name and size are known by then). A download that starts over feeds it no more;
+  // the file then goes whole at the end, after the stale upload is aborted.
+  bool stream = delivery != nullptr, discarded = false;
+  auto open_delivery = [&](const std::filesystem::path& local) {
+    const auto final_path = fetcher_ptr->file_path();
+    delivery->open({{final_path.filename().string(),
+                     static_cast<std::uint64_t>(fetcher_ptr->status().bytes_total), local}},
+                   final_path.string() + ".part.s3-upload", options.url);
+  };
+  if (delivery) {
+    options.on_written = [&](std::int64_t offset, std::int64_t length) {
+      if (!stream) return;
+      if (!delivery->opened()) open_delivery(fetcher_ptr->file_path().string() + ".part");
+      delivery->sink().ready(0, static_cast<std::uint64_t>(offset),
+                             static_cast<std::uint64_t>(length));
+    };
+    options.on_discarded = [&] {
+      stream = false;
+      discarded = delivery->opened();
+    };
+  }
   bitflow::UrlFetcher fetcher(io, options);
+  fetcher_ptr = &fetcher;
   bool interrupted = false;
   auto last_print = std::chrono::steady_clock::now();
   const auto interval = terminal ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
+  int delivery_result = 0;
+  std::string delivery_message;
+  // The end: a completed file is delivered (whole, if it was not streamed); an
+  // interrupted one keeps its upload for the same command to continue; a failed one's is
+  // aborted.
+  auto conclude = [&](bitflow::FetchState state) -> asio::awaitable<void> {
+    if (delivery) {
+      if (discarded) co_await delivery->sink().abort();
+      const bool completed = state == bitflow::FetchState::completed;
+      if (completed && (discarded || !delivery->opened())) open_delivery(fetcher.file_path());
+      if (completed) {
+        delivery->sink().moved(0, fetcher.file_path());
+        if (!quiet)
+          status_line::print_above("downloaded; delivering to " + delivery->destination() + "\n");
+        delivery_result = co_await delivery->finish(quiet, delivery_message);
+      } else if (delivery->opened() && !discarded) {
+        if (interrupted)
+          co_await delivery->sink().suspend();
+        else
+          co_await delivery->sink().abort();
+      }
+    }
+    io.stop();
+  };
+  bool concluding = false;
   fetcher.on_progress([&](const bitflow::FetchStatus& s) {
     const bool over = s.state != bitflow::FetchState::running;
+    const std::string sent = delivery ? delivery->progress_text() : std::string();
     if (!quiet && (over || std::chrono::steady_clock::now() - last_print >= interval)) {
-      print_progress(s, terminal, over);
+      print_progress(s, sent, terminal, over);
       last_print = std::chrono::steady_clock::now();
     }
-    if (over) io.stop();
+    if (!over && delivery && delivery->opened() && delivery->sink().status().error)
+      fetcher.cancel();  // the destination failed: no use downloading on
+    if (over && !concluding) {
+      concluding = true;
+      asio::co_spawn(io, conclude(s.state), asio::detached);
+    }
   });
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int) {
@@ -117,6 +180,11 @@ int run_download_url(const std::vector<std::string>& argv) {
     o["size"] = s.bytes_total;
     if (!s.error.empty()) o["error"] = s.error;
     std::printf("%s\n", boost::json::serialize(o).c_str());
+  }
+  if (s.state == bitflow::FetchState::completed && delivery_result != 0) {
+    std::fprintf(stderr, "bitflow: delivery to %s failed: %s\n", delivery->destination().c_str(),
+                 delivery_message.c_str());
+    return 1;
   }
   if (s.state == bitflow::FetchState::completed) {
     const double seconds =

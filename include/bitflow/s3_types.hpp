@@ -36,6 +36,7 @@ enum class errc {
   invalid_range,        // InvalidRange (416)
   connection_failed,    // no HTTP answer: refused, reset, DNS, TLS (after every attempt)
   timed_out,            // the request's deadline passed (after every attempt)
+  size_mismatch,        // an object S3 reports with another size than was uploaded
 };
 
 const std::error_category& category() noexcept;

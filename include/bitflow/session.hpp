@@ -174,6 +174,9 @@ class TorrentHandle {
   [[nodiscard]] TorrentStatus status() const;
   /// False while a magnet link's metadata is being fetched.
   [[nodiscard]] bool has_metadata() const;
+  /// One flag per piece: verified and on disk. Empty before the metadata is known and
+  /// once the torrent is gone. Pieces verified later are announced by piece_verified events.
+  [[nodiscard]] std::vector<bool> have_pieces() const;
   /// The torrent's metainfo. Throws bitflow::Error before the metadata is known, and
   /// std::logic_error once the torrent is gone.
   [[nodiscard]] const TorrentInfo& info() const;

@@ -91,6 +91,7 @@ enum class errc {
   resume_malformed,       ///< resume data that is not what bitflow writes
   resume_wrong_torrent,   ///< resume data saved for another info-hash
   resume_wrong_geometry,  ///< resume data whose piece or file count differ from the torrent
+  already_exists,         ///< a file to be created is already there (and may not be replaced)
 };
 
 const std::error_category& category() noexcept;

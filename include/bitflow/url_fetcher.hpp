@@ -37,6 +37,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -99,6 +100,16 @@ struct UrlFetchOptions {
   std::optional<std::filesystem::path> ssh_known_hosts;
   /// For sftp:// with key authentication.
   std::optional<std::filesystem::path> ssh_private_key;
+
+  /// Streaming (a Sink fed while the download runs). Called on the io thread after bytes
+  /// [offset, offset + length) are in the .part file, from a response whose Content-Range
+  /// was the one asked for; also, once the server confirmed the same version, for the
+  /// ranges an earlier run left. Ranges come in any order. Segmented downloads only: a
+  /// single plain stream (no ranges, no length) reports nothing until it is complete.
+  std::function<void(std::int64_t offset, std::int64_t length)> on_written;
+  /// What on_written reported is void: the download starts over in a new .part file (the
+  /// file changed on the server, or the server turned out to ignore ranges).
+  std::function<void()> on_discarded;
 };
 
 /// The fetcher. status().bytes_total is 0 until the probe has answered; peers is the

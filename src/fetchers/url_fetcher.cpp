@@ -217,8 +217,8 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
             ? fetch::suggested_filename(disposition, resp.effective_url, options.url)
             : fetch::safe_filename(options.file_name, "download");
     if (!choose_paths(name)) return;
+    st.bytes_total = std::max<std::int64_t>(size, 0);  // known to on_written callers
     if (!open_part()) return;
-    st.bytes_total = std::max<std::int64_t>(size, 0);
     notify();
     launch();
   }
@@ -283,6 +283,9 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
         logger()->info("{}: resuming, {} of {} bytes already here", net::redacted(options.url),
                        done.bytes(), size);
       planner.emplace(size, std::move(done), options.min_segment);
+      if (options.on_written)
+        for (const fetch::ByteRange& r : planner->done().ranges())
+          options.on_written(r.begin, r.size());
     }
     save_control();  // from the start: the .part is known to be this download's
     return true;
@@ -400,6 +403,8 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     const auto kept = static_cast<std::size_t>(std::min<std::int64_t>(
         static_cast<std::int64_t>(data.size()), segment->end - segment->next));
     if (kept > 0 && !write(data.substr(0, kept), segment->next, c.disk_error)) return false;
+    if (kept > 0 && options.on_written)
+      options.on_written(segment->next, static_cast<std::int64_t>(kept));
     planner->received(c.segment, static_cast<std::int64_t>(kept));
     rate_bytes += static_cast<std::int64_t>(kept);
     if (segment->next + static_cast<std::int64_t>(kept) >= segment->end) {
@@ -480,6 +485,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
       logger()->info("{}: the server ignores Range; one connection from the start",
                      net::redacted(options.url));
       stop_transfers();
+      if (options.on_discarded) options.on_discarded();  // the single stream truncates
       planner.reset();
       resume_state.reset();
       std::error_code ec;
@@ -555,6 +561,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     }
     logger()->info("{}: {}; starting over", net::redacted(options.url), why);
     stop_transfers();
+    if (options.on_discarded) options.on_discarded();
     planner.reset();
     resume_state.reset();
     std::error_code ec;

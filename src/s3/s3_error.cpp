@@ -48,6 +48,8 @@ const char* describe(errc e) noexcept {
       return "cannot reach S3";
     case errc::timed_out:
       return "S3 request timed out";
+    case errc::size_mismatch:
+      return "S3 object has the wrong size";
   }
   return nullptr;
 }

@@ -125,6 +125,12 @@ bool TorrentHandle::has_metadata() const {
   return t && t->impl;
 }
 
+std::vector<bool> TorrentHandle::have_pieces() const {
+  auto t = torrent_.lock();
+  if (!t || !t->impl) return {};
+  return t->impl->have_pieces();
+}
+
 const TorrentInfo& TorrentHandle::info() const {
   auto t = torrent_.lock();
   if (!t) throw std::logic_error("torrent handle: the torrent is gone");

@@ -359,6 +359,14 @@ std::string TorrentImpl::our_bitfield() const {
   return bits;
 }
 
+std::vector<bool> TorrentImpl::have_pieces() const {
+  const Geometry& g = params_.info.geometry();
+  std::vector<bool> have(static_cast<std::size_t>(g.num_pieces()));
+  for (PieceIndex p(0); p.value < g.num_pieces(); ++p)
+    have[static_cast<std::size_t>(p.value)] = picker_.has(p);
+  return have;
+}
+
 void TorrentImpl::on_block(PeerConnection& from, Block block, std::string_view data) {
   accept_block(from.key(), from.number(), block, data);
 }

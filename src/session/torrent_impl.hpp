@@ -79,6 +79,7 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
     return state_ == TorrentState::seeding || state_ == TorrentState::finished;
   }
   [[nodiscard]] std::string our_bitfield() const;
+  [[nodiscard]] std::vector<bool> have_pieces() const;
   piece::PeerKey peer_connected(PeerConnection& connection);
   void peer_disconnected(PeerConnection& connection);
   void peer_interest_changed() { rechoke(); }

@@ -224,4 +224,39 @@ std::int64_t mtime_ns(const struct stat& st) noexcept {
   return std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + std::int64_t{st.st_mtim.tv_nsec};
 }
 
+// Written to a temporary name, fsynced, renamed over the old file and the folder fsynced:
+// a crash leaves the old or the new file, never half of one.
+bool write_atomically(const std::filesystem::path& root, const std::filesystem::path& rel,
+                      std::string_view bytes, ErrorInfo& error) {
+  fs::path tmp = rel;
+  tmp += ".tmp";
+  Fd dir = open_folder(root, rel.parent_path(), true, rel, error);
+  if (!dir) return false;
+  const std::string name = rel.filename().string();
+  const std::string tmp_name = tmp.filename().string();
+  {
+    Fd file = open_file(root, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644, error);
+    if (!file) return false;
+    bool written = pwrite_all(file.get(), bytes, 0, tmp, error);
+    if (written && ::fsync(file.get()) != 0) {
+      fail(error, errc::write_failed, "cannot sync " + quoted(tmp) + ": " + errno_text(errno));
+      written = false;
+    }
+    if (!written) {
+      ::unlinkat(dir.get(), tmp_name.c_str(), 0);
+      return false;
+    }
+  }
+  if (::renameat(dir.get(), tmp_name.c_str(), dir.get(), name.c_str()) != 0) {
+    int e = errno;
+    ::unlinkat(dir.get(), tmp_name.c_str(), 0);
+    return fail(error, errc::write_failed,
+                "cannot rename " + quoted(tmp) + " to " + quoted(rel) + ": " + errno_text(e));
+  }
+  if (::fsync(dir.get()) != 0)
+    return fail(error, errc::write_failed,
+                "cannot sync the folder " + quoted(rel.parent_path()) + ": " + errno_text(errno));
+  return true;
+}
+
 }  // namespace bitflow::storage::detail

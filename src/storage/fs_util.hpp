@@ -77,4 +77,9 @@ std::string quoted(const std::filesystem::path& rel);
 /// Modification time of `st` in nanoseconds since the epoch.
 [[nodiscard]] std::int64_t mtime_ns(const struct stat& st) noexcept;
 
+/// Writes root / `rel` (parent folders created) so that it holds `bytes` or its old
+/// content, whatever happens: a temporary file beside it, fsync, rename, fsync of the folder.
+bool write_atomically(const std::filesystem::path& root, const std::filesystem::path& rel,
+                      std::string_view bytes, ErrorInfo& error);
+
 }  // namespace bitflow::storage::detail

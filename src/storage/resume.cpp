@@ -246,37 +246,8 @@ ResumeData decode_resume(std::string_view bytes, const TorrentInfo& torrent) {
 }
 
 bool save_resume(const ResumeData& data, const fs::path& save_path, ErrorInfo& error) {
-  const std::string bytes = encode_resume(data);
-  const fs::path rel = resume_file_path(fs::path(), data.info_hash);
-  fs::path tmp = rel;
-  tmp += ".tmp";
-  detail::Fd dir = detail::open_folder(save_path, rel.parent_path(), true, rel, error);
-  if (!dir) return false;
-  const std::string name = rel.filename().string();
-  const std::string tmp_name = tmp.filename().string();
-  {
-    detail::Fd file = detail::open_file(save_path, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644, error);
-    if (!file) return false;
-    bool written = detail::pwrite_all(file.get(), bytes, 0, tmp, error);
-    if (written && ::fsync(file.get()) != 0) {
-      fail(error, errc::write_failed, "cannot sync " + quoted(tmp) + ": " + errno_text(errno));
-      written = false;
-    }
-    if (!written) {
-      ::unlinkat(dir.get(), tmp_name.c_str(), 0);
-      return false;
-    }
-  }
-  if (::renameat(dir.get(), tmp_name.c_str(), dir.get(), name.c_str()) != 0) {
-    int e = errno;
-    ::unlinkat(dir.get(), tmp_name.c_str(), 0);
-    return fail(error, errc::write_failed,
-                "cannot rename " + quoted(tmp) + " to " + quoted(rel) + ": " + errno_text(e));
-  }
-  if (::fsync(dir.get()) != 0)
-    return fail(error, errc::write_failed,
-                "cannot sync the folder " + quoted(rel.parent_path()) + ": " + errno_text(errno));
-  return true;
+  return detail::write_atomically(save_path, resume_file_path(fs::path(), data.info_hash),
+                                  encode_resume(data), error);
 }
 
 void save_resume(const ResumeData& data, const fs::path& save_path) {

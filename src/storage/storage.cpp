@@ -79,6 +79,8 @@ const char* describe(errc e) noexcept {
       return "resume data belongs to another torrent";
     case errc::resume_wrong_geometry:
       return "resume data does not match the torrent's pieces or files";
+    case errc::already_exists:
+      return "the file already exists";
   }
   return nullptr;
 }

@@ -1,0 +1,137 @@
+#include "delivery.hpp"
+
+#include <cstdio>
+
+#include "bitflow/text.hpp"
+#include "status_line.hpp"
+
+namespace cli {
+namespace {
+
+// "s3://bucket/some/prefix" → bucket "bucket", prefix "some/prefix/".
+std::pair<std::string, std::string> split_s3(const std::string& url) {
+  const std::string rest = url.substr(5);
+  const auto slash = rest.find('/');
+  std::string bucket = rest.substr(0, slash);
+  std::string prefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  if (bucket.empty()) throw UsageError("--to: '" + url + "' names no bucket (s3://BUCKET/PREFIX/)");
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  return {bucket, prefix};
+}
+
+}  // namespace
+
+const std::set<std::string>& Delivery::option_names() {
+  static const std::set<std::string> names = {"to", "part-size", "parallel-parts"};
+  return names;
+}
+
+std::unique_ptr<Delivery> Delivery::from_args(boost::asio::io_context& io, const Args& args) {
+  auto to = args.value("to");
+  if (!to) {
+    if (args.value("part-size") || args.value("parallel-parts"))
+      throw UsageError("--part-size and --parallel-parts go with --to s3://BUCKET/PREFIX/");
+    return nullptr;
+  }
+  if (to->empty()) throw UsageError("--to: give a folder or s3://BUCKET/PREFIX/");
+  auto delivery = std::make_unique<Delivery>(io, *to);
+  if (to->rfind("s3://", 0) != 0) {
+    if (args.value("part-size") || args.value("parallel-parts"))
+      throw UsageError("--part-size and --parallel-parts are for an s3:// destination");
+    delivery->local_ = bitflow::LocalDirSinkOptions{*to, false};
+    return delivery;
+  }
+  auto [bucket, prefix] = split_s3(*to);
+  bitflow::S3SinkOptions options;
+  options.bucket = bucket;
+  options.prefix = prefix;
+  if (auto size = args.value("part-size")) {
+    const std::int64_t part = parse_size(*size);
+    if (part < static_cast<std::int64_t>(bitflow::s3_min_part_size) ||
+        part > (std::int64_t{5} << 30))
+      throw UsageError("--part-size: S3 parts are 5 MiB to 5 GiB, not " + *size);
+    options.part_size = static_cast<std::uint64_t>(part);
+  }
+  if (auto n = args.value("parallel-parts")) {
+    char* end = nullptr;
+    const long v = std::strtol(n->c_str(), &end, 10);
+    if (n->empty() || *end != '\0' || v < 1 || v > 64)
+      throw UsageError("--parallel-parts: '" + *n + "' is not a number from 1 to 64");
+    options.parallel_parts = static_cast<int>(v);
+  }
+  delivery->s3_ = std::move(options);
+  delivery->s3_client_ =
+      std::make_unique<bitflow::s3::Client>(io, bitflow::s3::settings_from_environment());
+  return delivery;
+}
+
+Delivery::Delivery(boost::asio::io_context& io, std::string destination)
+    : io_(io), destination_(std::move(destination)) {}
+
+Delivery::~Delivery() = default;
+
+void Delivery::open(std::vector<bitflow::SinkFile> files, std::filesystem::path state_file,
+                    std::string identity) {
+  if (s3_) {
+    bitflow::S3SinkOptions options = *s3_;
+    options.state_file = std::move(state_file);
+    options.source_identity = std::move(identity);
+    sink_ = std::make_unique<bitflow::S3Sink>(io_, *s3_client_, std::move(options));
+  } else {
+    sink_ = std::make_unique<bitflow::LocalDirSink>(*local_);
+  }
+  sink_->open(std::move(files));
+}
+
+void Delivery::open_torrent(const bitflow::TorrentHandle& torrent,
+                            const std::filesystem::path& save_path,
+                            const std::vector<int>& file_priorities) {
+  const bitflow::TorrentInfo& info = torrent.info();
+  std::vector<bitflow::SinkFile> files;
+  sink_file_of_.assign(info.files().size(), -1);
+  for (std::size_t i = 0; i < info.files().size(); ++i) {
+    const bitflow::FileEntry& f = info.files()[i];
+    if (f.pad || f.symlink) continue;
+    if (!file_priorities.empty() && file_priorities[i] == 0) continue;
+    sink_file_of_[i] = static_cast<int>(files.size());
+    files.push_back({f.path, static_cast<std::uint64_t>(f.size), save_path / f.path});
+  }
+  open(std::move(files), save_path / ".bitflow" / (info.info_hash().hex() + ".s3-upload"),
+       "btih:" + info.info_hash().hex());
+  const auto have = torrent.have_pieces();
+  for (std::size_t p = 0; p < have.size(); ++p)
+    if (have[p]) on_piece(torrent, static_cast<std::int32_t>(p));
+}
+
+void Delivery::on_piece(const bitflow::TorrentHandle& torrent, std::int32_t piece) {
+  if (!sink_) return;
+  const bitflow::Geometry& g = torrent.info().geometry();
+  for (const bitflow::FileSlice& slice : g.map_piece(bitflow::PieceIndex(piece))) {
+    const int file = sink_file_of_[static_cast<std::size_t>(slice.file.value)];
+    if (file < 0) continue;
+    sink_->ready(static_cast<std::size_t>(file), static_cast<std::uint64_t>(slice.offset),
+                 static_cast<std::uint64_t>(slice.length));
+  }
+}
+
+boost::asio::awaitable<int> Delivery::finish(bool quiet, std::string& message) {
+  try {
+    auto delivered = co_await sink_->finish();
+    if (!quiet)
+      for (const bitflow::DeliveredFile& f : delivered)
+        status_line::print_above("delivered " + f.location + " (" +
+                                 bitflow::format_size(static_cast<std::int64_t>(f.size)) + ")\n");
+    co_return 0;
+  } catch (const std::exception& e) {
+    message = e.what();
+  }
+  co_return 1;
+}
+
+std::string Delivery::progress_text() const {
+  if (!sink_ || !remote()) return {};
+  const auto s = sink_->status();
+  return "  to S3 " + bitflow::format_size(static_cast<std::int64_t>(s.bytes_delivered));
+}
+
+}  // namespace cli
