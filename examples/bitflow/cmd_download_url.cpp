@@ -14,6 +14,7 @@
 #include "bitflow/text.hpp"
 #include "bitflow/url_fetcher.hpp"
 #include "commands.hpp"
+#include "sources.hpp"
 #include "status_line.hpp"
 
 namespace cli {
@@ -85,7 +86,7 @@ int run_download_url(const std::vector<std::string>& argv) {
   const bool terminal = ::isatty(STDERR_FILENO) == 1;
 
   asio::io_context io;
-  bitflow::UrlFetcher fetcher(io, options);
+  bitflow::UrlFetcher fetcher(io, url_fetch_options(options));
   bool interrupted = false;
   auto last_print = std::chrono::steady_clock::now();
   const auto interval = terminal ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
