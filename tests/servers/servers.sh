@@ -221,8 +221,9 @@ start_moto() {
   read -r MOTO_KEY_ID MOTO_SECRET <<<"$keys"
 }
 
-# start_s3_fault_proxy DIR UPSTREAM RULE...: tests/servers/s3_fault_proxy.py in front of
-# UPSTREAM at $FAULT_PROXY_URL; the faults it served are logged in DIR/faults.log.
+# start_s3_fault_proxy DIR UPSTREAM [--rate=BYTES] RULE...: tests/servers/s3_fault_proxy.py
+# in front of UPSTREAM at $FAULT_PROXY_URL; the faults it served and the answers it
+# forwarded ("sent METHOD TARGET STATUS BYTES") are logged in DIR/faults.log.
 start_s3_fault_proxy() {
   local dir=$1 upstream=$2 pid deadline
   shift 2
