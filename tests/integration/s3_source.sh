@@ -21,17 +21,9 @@ init "$1" "$2"
 AWS_CLI=/root/.pyenv/versions/3.11.7/bin/aws
 
 trap stop_servers EXIT
-rc=0
-start_moto "$SCRATCH/moto" || rc=$?
-((rc != 2)) || skip "moto_server is not installed (it comes only with the pyenv Python 3.11.7)"
-((rc == 0)) || die "moto_server did not start: $(tail -5 "$SCRATCH/moto/moto.log" 2>/dev/null)"
+start_moto_for_test "$SCRATCH/moto"
 [[ -x $AWS_CLI ]] || skip "the AWS CLI next to moto is missing: $AWS_CLI"
 
-# Only what this test sets: no profile, no files, no token of the caller's.
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL_S3 AWS_DEFAULT_REGION
-export AWS_CONFIG_FILE=$SCRATCH/no-config AWS_SHARED_CREDENTIALS_FILE=$SCRATCH/no-credentials
-export AWS_ACCESS_KEY_ID=$MOTO_KEY_ID AWS_SECRET_ACCESS_KEY=$MOTO_SECRET
-export AWS_ENDPOINT_URL=$MOTO_URL AWS_REGION=us-east-1
 B=$MOTO_BUCKET
 KEY="dir/big file.bin"
 
@@ -84,22 +76,7 @@ path="/$B/dir/big%20file.bin"
 AWS_ENDPOINT_URL=$SLOW_URL "$BITFLOW" download "s3://$B/$KEY" -o "$SCRATCH/c" -x 4 --quiet \
   >"$SCRATCH/c1.log" 2>&1 </dev/null &
 pid=$!
-deadline=$((SECONDS + 30))
-control="$SCRATCH/c/big file.bin.part.bitflow"
-# Wait until a quarter of the object is recorded as done in the control file.
-until [[ -f $control ]] && "$SYSTEM_PYTHON" - "$control" "$size" <<'PY'
-import re, sys
-data = open(sys.argv[1], "rb").read()
-m = re.search(rb"4:donel((?:i\d+e)*)e", data)
-bounds = [int(x) for x in re.findall(rb"i(\d+)e", m.group(1))] if m else []
-done = sum(bounds[i + 1] - bounds[i] for i in range(0, len(bounds), 2))
-sys.exit(0 if done * 4 >= int(sys.argv[2]) else 1)
-PY
-do
-  kill -0 "$pid" 2>/dev/null || die "the first run ended early: $(cat "$SCRATCH/c1.log")"
-  ((SECONDS < deadline)) || die "the control file never showed a quarter done"
-  sleep 0.1 # poll interval of a deadline-bounded wait
-done
+wait_until_quarter_done "$SCRATCH/c/big file.bin.part.bitflow" "$size" "$pid" "$SCRATCH/c1.log"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 [[ -f "$SCRATCH/c/big file.bin.part" ]] || die "no .part file after kill -9"

@@ -4,12 +4,11 @@
 // request, retries included, and a SigV4 signature that a re-computation agrees with.
 // (moto, in tests/integration/s3_source.sh, checks the signatures for real.)
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <random>
 #include <set>
 
+#include "../support/fetch_support.hpp"
+#include "../support/iso_time.hpp"
 #include "../support/run_until.hpp"
 #include "../support/test_http_server.hpp"
 #include "bitflow/fetcher_registry.hpp"
@@ -20,25 +19,17 @@
 using namespace bitflow;
 using namespace std::chrono_literals;
 using bitflow::test::HttpReply;
+using bitflow::test::parse_amz_date;
+using bitflow::test::read_file;
 using bitflow::test::request_header;
+using bitflow::test::run_to_end;
 using bitflow::test::run_until;
+using bitflow::test::TempFolder;
 using bitflow::test::TestHttpServer;
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Folder {
-  fs::path path = fs::temp_directory_path() / ("bitflow-s3src-" + std::to_string(::getpid()) + "-" +
-                                               std::to_string(std::random_device{}()));
-  Folder() { fs::create_directories(path); }
-  ~Folder() { fs::remove_all(path); }
-};
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 std::string pattern(std::size_t size) {
   std::string body(size, '\0');
@@ -53,28 +44,6 @@ s3::ClientSettings settings_for(const TestHttpServer& server) {
   s.region = "eu-central-1";
   s.endpoint = s3::Endpoint{"http", "127.0.0.1:" + std::to_string(server.port()), ""};
   return s;
-}
-
-FetchStatus run_to_end(asio::io_context& io, Fetcher& f) {
-  f.start();
-  REQUIRE(run_until(
-      io,
-      [&] {
-        auto s = f.status().state;
-        return s != FetchState::running && s != FetchState::idle;
-      },
-      30s));
-  return f.status();
-}
-
-// "20261203T145800Z" → the time it names.
-std::chrono::sys_seconds parse_amz_date(const std::string& text) {
-  int y = 0;
-  unsigned mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  REQUIRE(std::sscanf(text.c_str(), "%4d%2u%2uT%2u%2u%2uZ", &y, &mo, &d, &h, &mi, &s) == 6);
-  return std::chrono::sys_days{std::chrono::year{y} / std::chrono::month{mo} /
-                               std::chrono::day{d}} +
-         std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{s};
 }
 
 std::string bad_url_message(std::string_view url) {
@@ -184,7 +153,7 @@ TEST_CASE("the request signer is called for every request, retries included", "[
   });
   int calls = 0;
   std::set<std::string> methods;
-  Folder out;
+  TempFolder out("bitflow-s3src");
   UrlFetchOptions o;
   o.url = server.url("/obj.bin");
   o.output_dir = out.path;
@@ -199,7 +168,7 @@ TEST_CASE("the request signer is called for every request, retries included", "[
   auto s = run_to_end(io, f);
   INFO(s.error);
   REQUIRE(s.state == FetchState::completed);
-  CHECK(read(out.path / "obj.bin") == body);
+  CHECK(read_file(out.path / "obj.bin") == body);
   CHECK(unsigned_requests == 0);
   CHECK(ranged >= 4);  // 3 segments, one of them twice
   CHECK(calls == static_cast<int>(server.request_lines().size()));
@@ -235,7 +204,7 @@ TEST_CASE("an s3 source signs with SigV4 as a re-computation does, and inspects"
     return std::nullopt;
   });
   FetcherRegistry registry(io);
-  Folder out;
+  TempFolder out("bitflow-s3src");
   FetchOptions options;
   options.output_dir = out.path;
   options.s3 = settings;
@@ -255,7 +224,7 @@ TEST_CASE("an s3 source signs with SigV4 as a re-computation does, and inspects"
   auto s = run_to_end(io, *fetcher);
   INFO(s.error);
   REQUIRE(s.state == FetchState::completed);
-  CHECK(read(out.path / "my file.bin") == body);
+  CHECK(read_file(out.path / "my file.bin") == body);
   CHECK(checked >= 5);  // two HEADs, at least three ranged GETs
   CHECK(checked == static_cast<int>(server.request_lines().size()));
   for (const auto& p : problems)
@@ -267,7 +236,7 @@ TEST_CASE("a 403 or 404 from an s3 source is final and names the object", "[s3][
   TestHttpServer server(io);
   server.on("/b/denied.bin", HttpReply::status_only(403));
   FetcherRegistry registry(io);
-  Folder out;
+  TempFolder out("bitflow-s3src");
   FetchOptions options;
   options.output_dir = out.path;
   options.s3 = settings_for(server);
