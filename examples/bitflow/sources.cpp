@@ -18,6 +18,7 @@ bool is_file_source(bitflow::SourceKind kind) {
 bitflow::UrlFetchOptions url_fetch_options(bitflow::UrlFetchOptions options) {
   if (detect_source(options.url).kind != bitflow::SourceKind::s3) return options;
   const std::string source = options.url;
+  (void)bitflow::s3::parse_object_url(source);  // a bad URL is named before missing keys
   return bitflow::s3::object_fetch_options(source, std::move(options),
                                            bitflow::s3::settings_from_environment());
 }

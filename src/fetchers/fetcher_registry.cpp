@@ -96,6 +96,8 @@ struct FetcherRegistry::Impl : std::enable_shared_from_this<Impl> {
       settings.url = source;
       return settings;
     }
+    // A bad URL is named before missing credentials are.
+    if (!s3::parse_object_url(source, error)) return std::nullopt;
     auto s3_settings = options.s3 ? options.s3 : s3::settings_from_environment(error);
     if (!s3_settings) return std::nullopt;
     return s3::object_fetch_options(source, std::move(settings), *s3_settings, error);
