@@ -344,7 +344,7 @@ int run_download(const std::vector<std::string>& argv) {
       ++i;
       continue;
     }
-    if (detect_source(argv[i]).kind == bitflow::SourceKind::url) return run_download_url(argv);
+    if (is_file_source(detect_source(argv[i]).kind)) return run_download_url(argv);
   }
   Args args(argv, {"sequential", "quiet", "no-trackers", "no-web-seeds", "seed", "json"},
             with_download_options({"output", "files", "save-torrent", "web-seed"}),

@@ -17,6 +17,7 @@
 #include "bitflow/url_fetcher.hpp"
 #include "commands.hpp"
 #include "delivery.hpp"
+#include "sources.hpp"
 #include "status_line.hpp"
 
 namespace cli {
@@ -116,7 +117,7 @@ int run_download_url(const std::vector<std::string>& argv) {
       discarded = delivery->opened();
     };
   }
-  bitflow::UrlFetcher fetcher(io, options);
+  bitflow::UrlFetcher fetcher(io, url_fetch_options(options));
   fetcher_ptr = &fetcher;
   bool interrupted = false;
   auto last_print = std::chrono::steady_clock::now();

@@ -224,7 +224,7 @@ int run_info(const std::vector<std::string>& argv) {
   }
   const auto kind = detect_source(source).kind;
   std::optional<bitflow::TorrentInfo> fetched;
-  if (kind == bitflow::SourceKind::url || kind == bitflow::SourceKind::torrent_url) {
+  if (is_file_source(kind) || kind == bitflow::SourceKind::torrent_url) {
     bitflow::FetchOptions options;
     options.url.verify_tls = !args.flag("insecure");
     if (auto f = args.value("cacert")) options.url.ca_file = *f;

@@ -8,26 +8,17 @@
 #include <string_view>
 
 #include "args.hpp"
-#include "bitflow/s3.hpp"
+#include "bitflow/s3_source.hpp"
 #include "commands.hpp"
 
 namespace cli {
 namespace {
 
-struct S3Location {
-  std::string bucket;
-  std::string key;
-};
-
-S3Location parse_s3_url(std::string_view url) {
-  constexpr std::string_view scheme = "s3://";
-  if (url.substr(0, scheme.size()) != scheme)
-    throw UsageError(std::string("presign: expected s3://bucket/key, got '").append(url) + "'");
-  url.remove_prefix(scheme.size());
-  const auto slash = url.find('/');
-  if (slash == 0 || slash == std::string_view::npos || slash + 1 == url.size())
-    throw UsageError("presign: expected s3://bucket/key with a bucket and a key");
-  return {std::string(url.substr(0, slash)), std::string(url.substr(slash + 1))};
+bitflow::s3::ObjectLocation parse_s3_url(std::string_view url) {
+  bitflow::ErrorInfo error;
+  auto where = bitflow::s3::parse_object_url(url, error);
+  if (!where) throw UsageError("presign: " + error.message);
+  return std::move(*where);
 }
 
 std::chrono::seconds parse_expires(const std::string& text) {
@@ -51,7 +42,7 @@ int run_presign(const std::vector<std::string>& argv) {
   Args args(argv, {}, {"expires", "method"});
   if (args.positional().size() != 1)
     throw UsageError("presign: expected one s3://bucket/key (try 'bitflow --help')");
-  const S3Location where = parse_s3_url(args.positional()[0]);
+  const bitflow::s3::ObjectLocation where = parse_s3_url(args.positional()[0]);
   const auto expires = parse_expires(args.value("expires").value_or("3600"));
   const auto method = parse_method(args.value("method").value_or("GET"));
 

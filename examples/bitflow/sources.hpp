@@ -11,6 +11,14 @@ namespace cli {
 /// FetcherRegistry::detect without a session.
 [[nodiscard]] bitflow::DetectedSource detect_source(const std::string& source);
 
+/// A URL of one file: http(s), ftp(s), sftp or s3:// (what `download` fetches with a
+/// UrlFetcher).
+[[nodiscard]] bool is_file_source(bitflow::SourceKind kind);
+
+/// `options` as a UrlFetcher needs them: unchanged for a URL; for s3://bucket/key, the
+/// object's URL and a SigV4 signer from the AWS settings of the environment and ~/.aws.
+[[nodiscard]] bitflow::UrlFetchOptions url_fetch_options(bitflow::UrlFetchOptions options);
+
 /// FetcherRegistry::inspect, run to its end on an io_context of its own.
 [[nodiscard]] bitflow::Inspection inspect_source(const std::string& source,
                                                  const bitflow::FetchOptions& options = {});

@@ -10,6 +10,8 @@
 //                                                 FetchOptions::max_torrent_size), then a
 //                                                 TorrentFetcher takes over
 //   http, https, ftp, ftps, sftp URL → the scheme UrlFetcher
+//   s3://bucket/key                  → "s3"       UrlFetcher of the object's URL, every
+//                                                 request signed (bitflow/s3_source.hpp)
 //
 // Threading: like every Fetcher, use the registry on its io_context's thread.
 #pragma once
@@ -28,6 +30,7 @@
 #include "bitflow/fetcher.hpp"
 #include "bitflow/magnet.hpp"
 #include "bitflow/metainfo.hpp"
+#include "bitflow/s3.hpp"
 #include "bitflow/session.hpp"
 #include "bitflow/url_fetcher.hpp"
 
@@ -39,6 +42,7 @@ enum class SourceKind {
   torrent_file,  ///< a local .torrent file
   torrent_url,   ///< a URL whose path ends in .torrent
   url,           ///< an http, https, ftp, ftps or sftp URL of the file itself
+  s3,            ///< s3://bucket/key: an object in S3 or an S3-compatible store
   registered,    ///< claimed by a fetcher added with FetcherRegistry::add
 };
 
@@ -47,7 +51,7 @@ enum class SourceKind {
 /// What detect() says of a source.
 struct DetectedSource {
   SourceKind kind = SourceKind::unknown;
-  /// "magnet", "torrent", "http", "https", "ftp", "ftps", "sftp", or the registered
+  /// "magnet", "torrent", "http", "https", "ftp", "ftps", "sftp", "s3", or the registered
   /// fetcher's name; empty when unknown.
   std::string type;
 
@@ -60,6 +64,9 @@ struct FetchOptions {
   /// URL downloads: everything but `url` and `output_dir`, which come from the source and
   /// from output_dir above.
   UrlFetchOptions url;
+  /// s3:// sources: credentials, region, endpoint; nullopt: s3::settings_from_environment()
+  /// (AWS_* variables, ~/.aws), read when the fetcher is created or the source inspected.
+  std::optional<s3::ClientSettings> s3;
   /// Torrents: one priority per file (0 skips it), as AddTorrentParams::file_priorities;
   /// empty wants every file. Not for magnets, whose file list is not known yet (create()
   /// refuses the two together).
@@ -132,8 +139,10 @@ class FetcherRegistry {
   [[nodiscard]] DetectedSource detect(std::string_view source) const;
 
   /// The fetcher for `source`, not started. Throws bitflow::Error: fetch::errc::bad_url
-  /// for a source nobody fetches; the parse error of a local .torrent or a magnet;
-  /// std::errc::operation_not_supported for a torrent or magnet without a session.
+  /// for a source nobody fetches or an s3:// URL without a bucket and a key; the parse
+  /// error of a local .torrent or a magnet; std::errc::operation_not_supported for a
+  /// torrent or magnet without a session; s3::errc::missing_credentials or invalid_config
+  /// for an s3:// source without usable AWS settings.
   [[nodiscard]] std::unique_ptr<Fetcher> create(const std::string& source,
                                                 const FetchOptions& options = {});
   /// The same after inspect(): a torrent that inspect() already fetched and parsed
@@ -143,7 +152,7 @@ class FetcherRegistry {
                                                 const Inspection& inspected,
                                                 const FetchOptions& options = {});
 
-  /// Finds out what `source` holds (HEAD for URLs, the .torrent for torrent files and
+  /// Finds out what `source` holds (HEAD for URLs and s3://, the .torrent for torrent files and
   /// URLs; a URL served as application/x-bittorrent is read as a torrent too) and calls
   /// `done` once, on the io_context, never from inside this call. `options` supplies the
   /// URL settings (TLS, SSH keys, timeouts) and max_torrent_size.

@@ -29,7 +29,8 @@
 //      and only then is "<name>.part" renamed to its final name and the control file
 //      removed. A mismatch leaves nothing under the final name.
 //
-// Authentication: user:password in the URL, or ~/.netrc ($NETRC) for the host.
+// Authentication: user:password in the URL, or ~/.netrc ($NETRC) for the host; or a
+// request_signer that adds headers to every request (S3's SigV4: bitflow/s3_source.hpp).
 // Threading: like every Fetcher, use it on its io_context's thread. The bytes are written
 // with pwrite as they arrive (page cache), on that thread.
 #pragma once
@@ -43,6 +44,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "bitflow/error.hpp"
 #include "bitflow/fetcher.hpp"
@@ -78,7 +80,20 @@ struct Checksum {
 };
 
 struct UrlFetchOptions {
+  /// Signs one request: given its method ("HEAD", "GET") and URL, returns the header lines
+  /// to add ("Authorization: …", "X-Amz-Date: …"). Called afresh for every request the
+  /// fetcher makes (the probe, each ranged GET, every retry of either), on the
+  /// io_context's thread, just before the request is sent; it must not throw. Range and
+  /// If-Range are added by the fetcher and are not part of what it signs. A signed request
+  /// follows no redirect (the signature is for this URL): a 3xx is a final answer.
+  using RequestSigner =
+      std::function<std::vector<std::string>(std::string_view method, std::string_view url)>;
+
   std::string url;
+  /// How messages and logs name the download ("s3://bucket/key"); empty: the URL, without
+  /// its query and user:password.
+  std::string source_name;
+  RequestSigner request_signer;
   std::filesystem::path output_dir = ".";
   /// The file's name in output_dir; empty: from the server or the URL (see above). Made
   /// safe like any other name.

@@ -4,9 +4,10 @@
 
 namespace bitflow::fetch {
 
-net::HttpRequest download_request(const UrlFetchOptions& options) {
+net::HttpRequest download_request(const UrlFetchOptions& options, std::string_view method) {
   net::HttpRequest r;
   r.url = options.url;
+  r.method = std::string(method);
   r.protocols = "http,https,ftp,ftps,sftp";
   r.timeout = std::chrono::milliseconds(0);
   r.connect_timeout = options.connect_timeout;
@@ -23,7 +24,16 @@ net::HttpRequest download_request(const UrlFetchOptions& options) {
   r.reuse_connection = url_scheme(options.url) != "ftps";
   if (options.ssh_known_hosts) r.ssh_known_hosts = options.ssh_known_hosts->string();
   if (options.ssh_private_key) r.ssh_private_key = options.ssh_private_key->string();
+  if (options.request_signer) {
+    r.max_redirects = 0;  // the signature is for this URL only
+    for (auto& line : options.request_signer(r.method, r.url))
+      r.headers.push_back(std::move(line));
+  }
   return r;
+}
+
+std::string shown_name(const UrlFetchOptions& options) {
+  return options.source_name.empty() ? net::redacted(options.url) : options.source_name;
 }
 
 }  // namespace bitflow::fetch

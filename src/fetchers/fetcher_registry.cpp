@@ -7,10 +7,12 @@
 #include <boost/asio/post.hpp>
 #include <set>
 
+#include "bitflow/s3_source.hpp"
 #include "fetchers/download_request.hpp"
 #include "fetchers/http_parsing.hpp"
 #include "fetchers/source_kind.hpp"
 #include "fetchers/torrent_url_fetcher.hpp"
+#include "util/concat.hpp"
 
 namespace bitflow {
 
@@ -28,6 +30,8 @@ const char* to_string(SourceKind kind) noexcept {
       return "torrent_url";
     case SourceKind::url:
       return "url";
+    case SourceKind::s3:
+      return "s3";
     case SourceKind::registered:
       return "registered";
   }
@@ -37,7 +41,7 @@ const char* to_string(SourceKind kind) noexcept {
 namespace {
 
 const std::set<std::string, std::less<>> builtin_names = {"magnet", "torrent", "http", "https",
-                                                          "ftp",    "ftps",    "sftp"};
+                                                          "ftp",    "ftps",    "sftp", "s3"};
 
 bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
@@ -82,34 +86,55 @@ struct FetcherRegistry::Impl : std::enable_shared_from_this<Impl> {
     return *session;
   }
 
-  void inspect_url(const std::string& url, Inspection out, const FetchOptions& options,
-                   InspectHandler done) {
+  // The URL download's options for `url`, or for the object of an s3:// source.
+  static std::optional<UrlFetchOptions> url_options(const std::string& source,
+                                                    const DetectedSource& what,
+                                                    const FetchOptions& options, ErrorInfo& error) {
     UrlFetchOptions settings = options.url;
-    settings.url = url;
-    net::HttpRequest head = fetch::download_request(settings);
-    head.method = "HEAD";
+    settings.output_dir = options.output_dir;
+    if (what.kind != SourceKind::s3) {
+      settings.url = source;
+      return settings;
+    }
+    // A bad URL is named before missing credentials are.
+    if (!s3::parse_object_url(source, error)) return std::nullopt;
+    auto s3_settings = options.s3 ? options.s3 : s3::settings_from_environment(error);
+    if (!s3_settings) return std::nullopt;
+    return s3::object_fetch_options(source, std::move(settings), *s3_settings, error);
+  }
+
+  void inspect_url(UrlFetchOptions settings, Inspection out, const FetchOptions& options,
+                   InspectHandler done) {
+    net::HttpRequest head = fetch::download_request(settings, "HEAD");
     head.timeout = std::chrono::seconds(60);
-    const bool http = out.source.type == "http" || out.source.type == "https";
+    const std::string scheme = fetch::url_scheme(settings.url);
+    const bool http = scheme == "http" || scheme == "https";
     net::shared_reactor(io).start(
-        std::move(head), [self = shared_from_this(), url, http, options, out = std::move(out),
+        std::move(head), [self = shared_from_this(), settings, http, options, out = std::move(out),
                           done = std::move(done)](ErrorInfo e, net::HttpResponse r) mutable {
+          const std::string& url = settings.url;
           const bool refused = http && !e && (r.status < 200 || r.status >= 300);
           // Servers without HEAD (405, 501) still have the file: only the name is known.
           const bool no_head = http && !e && (r.status == 405 || r.status == 501);
-          out.name = fetch::suggested_filename(
-              http ? r.header("Content-Disposition") : std::nullopt, r.effective_url, url);
+          out.name =
+              !settings.file_name.empty()
+                  ? fetch::safe_filename(settings.file_name, "download")
+                  : fetch::suggested_filename(http ? r.header("Content-Disposition") : std::nullopt,
+                                              r.effective_url, url);
           if (e) {
             out.error = std::move(e);
           } else if (refused && !no_head) {
             out.error = {fetch::make_error_code(fetch::errc::server_refused),
-                         net::redacted(url) + ": HTTP " + std::to_string(r.status)};
+                         fetch::shown_name(settings) + ": HTTP " + std::to_string(r.status)};
           } else if (!no_head) {
             out.size =
                 fetch::parse_content_length(r.header("Content-Length").value_or("")).value_or(-1);
             out.content_type = r.header("Content-Type").value_or("");
           }
-          if (!out.error && out.content_type.rfind("application/x-bittorrent", 0) == 0) {
-            // A torrent behind a URL that does not say so (a download script's link).
+          // A torrent behind a URL that does not say so (a download script's link); not
+          // for signed sources, whose .torrent is downloaded as the file it is.
+          if (!out.error && !settings.request_signer &&
+              out.content_type.rfind("application/x-bittorrent", 0) == 0) {
             out.source = {SourceKind::torrent_url, "torrent"};
             self->inspect_torrent_url(url, std::move(out), options, std::move(done));
             return;
@@ -153,15 +178,15 @@ void FetcherRegistry::add(FetcherFactory factory) {
     return Error(std::make_error_code(std::errc::invalid_argument), std::move(message));
   };
   if (!valid_name(factory.name))
-    throw invalid("a fetcher's name is 1 to 64 letters, digits, '-' or '_': '" + factory.name +
-                  "'");
+    throw invalid(util::concat("a fetcher's name is 1 to 64 letters, digits, '-' or '_': '",
+                               factory.name, "'"));
   if (builtin_names.count(factory.name))
-    throw invalid("'" + factory.name + "' is the name of a built-in fetcher");
+    throw invalid(util::concat("'", factory.name, "' is the name of a built-in fetcher"));
   for (const auto& f : impl_->factories)
     if (f.name == factory.name)
-      throw invalid("a fetcher named '" + factory.name + "' exists already");
+      throw invalid(util::concat("a fetcher named '", factory.name, "' exists already"));
   if (!factory.matches || !factory.create)
-    throw invalid("fetcher '" + factory.name + "' needs both matches and create");
+    throw invalid(util::concat("fetcher '", factory.name, "' needs both matches and create"));
   impl_->factories.push_back(std::move(factory));
 }
 
@@ -194,20 +219,21 @@ std::unique_ptr<Fetcher> FetcherRegistry::create(const std::string& source,
     case SourceKind::torrent_url:
       return std::make_unique<fetch::TorrentUrlFetcher>(impl_->io, impl_->need_session(what),
                                                         source, options);
-    case SourceKind::url: {
-      UrlFetchOptions settings = options.url;
-      settings.url = source;
-      settings.output_dir = options.output_dir;
-      return std::make_unique<UrlFetcher>(impl_->io, std::move(settings));
+    case SourceKind::url:
+    case SourceKind::s3: {
+      ErrorInfo error;
+      auto settings = Impl::url_options(source, what, options, error);
+      if (!settings) error.raise();
+      return std::make_unique<UrlFetcher>(impl_->io, std::move(*settings));
     }
     case SourceKind::registered:
     case SourceKind::unknown:
       break;
   }
   throw Error(fetch::make_error_code(fetch::errc::bad_url),
-              "'" + net::redacted(source) +
-                  "' is not a magnet link, a .torrent file, or an http, https, ftp, ftps or sftp "
-                  "URL, and no registered fetcher takes it");
+              util::concat("'", net::redacted(source),
+                           "' is not a magnet link, a .torrent file, an http, https, ftp, ftps, "
+                           "sftp or s3 URL, and no registered fetcher takes it"));
 }
 
 std::unique_ptr<Fetcher> FetcherRegistry::create(const std::string& source,
@@ -249,14 +275,18 @@ void FetcherRegistry::inspect(const std::string& source, InspectHandler done,
     case SourceKind::torrent_url:
       return impl_->inspect_torrent_url(source, std::move(out), options, std::move(done));
     case SourceKind::url:
-      return impl_->inspect_url(source, std::move(out), options, std::move(done));
+    case SourceKind::s3: {
+      auto settings = Impl::url_options(source, out.source, options, out.error);
+      if (!settings) return impl_->answer(std::move(out), std::move(done));
+      return impl_->inspect_url(std::move(*settings), std::move(out), options, std::move(done));
+    }
     case SourceKind::registered:  // a fetcher without inspect: its type is what is known
       return impl_->answer(std::move(out), std::move(done));
     case SourceKind::unknown:
       break;
   }
   out.error = {fetch::make_error_code(fetch::errc::bad_url),
-               "'" + net::redacted(source) + "' is not a source bitflow can fetch"};
+               util::concat("'", net::redacted(source), "' is not a source bitflow can fetch")};
   impl_->answer(std::move(out), std::move(done));
 }
 

@@ -37,6 +37,9 @@ struct ContentRange {
 [[nodiscard]] std::optional<std::chrono::seconds> parse_retry_after(
     std::string_view value, std::chrono::system_clock::time_point now);
 
+/// %XX sequences decoded (RFC 3986); a '%' not followed by two hex digits stays as it is.
+[[nodiscard]] std::string percent_decode(std::string_view s);
+
 /// The last non-empty segment of the URL's path, percent-decoded; the query and the
 /// fragment are ignored. "" when the path has none ("http://host/", "ftp://host").
 [[nodiscard]] std::string filename_from_url(std::string_view url);

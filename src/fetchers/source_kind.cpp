@@ -67,6 +67,9 @@ DetectedSource classify_source(std::string_view source, bool is_local_file) {
   if (is_magnet_uri(source)) return {SourceKind::magnet, "magnet"};
   const std::string scheme = url_scheme(source);
   if (!scheme.empty()) {
+    // Every s3:// URL: a bucket without a key is refused by create() and inspect(),
+    // with a message saying so.
+    if (scheme == "s3") return {SourceKind::s3, "s3"};
     if (!is_fetchable_scheme(scheme) || url_host(source).empty()) return {};
     const std::string_view path = source.substr(0, source.find_first_of("?#"));
     if (ends_with_torrent(path)) return {SourceKind::torrent_url, "torrent"};

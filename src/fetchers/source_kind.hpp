@@ -23,8 +23,9 @@ namespace bitflow::fetch {
 /// Whether `host` is `domain` or a subdomain of it (both compared case-insensitively).
 [[nodiscard]] bool host_in_domain(std::string_view host, std::string_view domain);
 
-/// The built-in kinds (FetcherRegistry's table): a magnet link; a fetchable URL, a
-/// torrent_url when its path ends in ".torrent"; anything else that is not a URL is a
+/// The built-in kinds (FetcherRegistry's table): a magnet link; any s3:// URL (even a bad
+/// one: its errors come from s3::parse_object_url); a fetchable URL, a torrent_url when
+/// its path ends in ".torrent"; anything else that is not a URL is a
 /// torrent_file when it ends in ".torrent" or `is_local_file` says it names one.
 [[nodiscard]] DetectedSource classify_source(std::string_view source, bool is_local_file);
 

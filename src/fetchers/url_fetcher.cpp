@@ -149,7 +149,11 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
 
   // ---- requests --------------------------------------------------------------------
 
-  net::HttpRequest request() const { return fetch::download_request(options); }
+  // Built (and signed) anew for every attempt.
+  net::HttpRequest request(std::string_view method = "GET") const {
+    return fetch::download_request(options, method);
+  }
+  std::string shown() const { return fetch::shown_name(options); }
 
   void start() {
     if (st.state == FetchState::running || st.state == FetchState::completed) return;
@@ -168,8 +172,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void probe() {
-    net::HttpRequest r = request();
-    r.method = "HEAD";
+    net::HttpRequest r = request("HEAD");
     r.timeout = 60s;
     net::shared_reactor(io).start(std::move(r), [self = shared_from_this(), gen = generation](
                                                     ErrorInfo e, net::HttpResponse resp) {
@@ -183,8 +186,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     if (fail_for_good(e)) return;
     if (!no_head) {
       if (e || (http && fetch::RetryPolicy::retryable_status(resp.status))) {
-        std::string why =
-            e ? e.message : net::redacted(options.url) + ": HTTP " + std::to_string(resp.status);
+        std::string why = e ? e.message : shown() + ": HTTP " + std::to_string(resp.status);
         if (++probe_failures >= retry.max_tries) {
           fail(fetch::errc::gave_up,
                why + " (gave up after " + std::to_string(probe_failures) + " tries)");
@@ -194,8 +196,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
         return;
       }
       if (http && (resp.status < 200 || resp.status >= 300)) {
-        fail(fetch::errc::server_refused,
-             net::redacted(options.url) + ": HTTP " + std::to_string(resp.status));
+        fail(fetch::errc::server_refused, shown() + ": HTTP " + std::to_string(resp.status));
         return;
       }
       size = fetch::parse_content_length(resp.header("Content-Length").value_or("")).value_or(-1);
@@ -260,9 +261,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     bytes << in.rdbuf();
     ErrorInfo error;
     auto state = fetch::decode_control(bytes.str(), error);
-    if (!state)
-      logger()->info("{}: ignoring '{}': {}", net::redacted(options.url), path.string(),
-                     error.message);
+    if (!state) logger()->info("{}: ignoring '{}': {}", shown(), path.string(), error.message);
     return state;
   }
 
@@ -280,8 +279,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     } else {
       fetch::RangeSet done = resume_state ? resume_state->done : fetch::RangeSet{};
       if (resume_state)
-        logger()->info("{}: resuming, {} of {} bytes already here", net::redacted(options.url),
-                       done.bytes(), size);
+        logger()->info("{}: resuming, {} of {} bytes already here", shown(), done.bytes(), size);
       planner.emplace(size, std::move(done), options.min_segment);
       if (options.on_written)
         for (const fetch::ByteRange& r : planner->done().ranges())
@@ -482,8 +480,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     }
     if (c.ranges_ignored) {
       // Accept-Ranges promised more than the server does: one plain stream instead.
-      logger()->info("{}: the server ignores Range; one connection from the start",
-                     net::redacted(options.url));
+      logger()->info("{}: the server ignores Range; one connection from the start", shown());
       stop_transfers();
       if (options.on_discarded) options.on_discarded();  // the single stream truncates
       planner.reset();
@@ -496,11 +493,11 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     }
     std::string why;
     if (!c.bad_response.empty())
-      why = net::redacted(options.url) + ": " + c.bad_response;
+      why = shown() + ": " + c.bad_response;
     else if (e && e.code != net::errc::aborted)
       why = e.message;
     else
-      why = net::redacted(options.url) + ": HTTP " + std::to_string(resp.status);
+      why = shown() + ": HTTP " + std::to_string(resp.status);
     if (fail_for_good(e)) return;
     const bool answered = !e || e.code == net::errc::aborted;  // the server said something
     if (http && c.bad_response.empty() && answered && resp.status >= 400 &&
@@ -513,8 +510,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
            why + " (gave up after " + std::to_string(failures[slot]) + " tries in a row)");
       return;
     }
-    logger()->info("{}: connection {} failed ({}), retrying", net::redacted(options.url), slot,
-                   why);
+    logger()->info("{}: connection {} failed ({}), retrying", shown(), slot, why);
     later(slot, retry_after(resp), [this] { launch(); });
     if (!single) launch();  // the other slots may take over the released bytes meanwhile
   }
@@ -556,10 +552,10 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
   // once; a file that keeps changing is an error.
   void restart(const std::string& why) {
     if (++restarts > 2) {
-      fail(fetch::errc::changed_on_server, net::redacted(options.url) + ": " + why);
+      fail(fetch::errc::changed_on_server, shown() + ": " + why);
       return;
     }
-    logger()->info("{}: {}; starting over", net::redacted(options.url), why);
+    logger()->info("{}: {}; starting over", shown(), why);
     stop_transfers();
     if (options.on_discarded) options.on_discarded();
     planner.reset();

@@ -107,6 +107,26 @@ random_file() {
   head -c "$2" /dev/urandom >"$1"
 }
 
+# wait_until_quarter_done <control-file> <size> <pid> <log>: waits (30 s at most) until
+# the URL fetcher's control file records a quarter of <size> bytes as done, while the
+# download <pid> (logging to <log>) still runs; for a kill -9 in the middle.
+wait_until_quarter_done() {
+  local control=$1 size=$2 pid=$3 log=$4 deadline=$((SECONDS + 30))
+  until [[ -f $control ]] && "$SYSTEM_PYTHON" - "$control" "$size" <<'PY'
+import re, sys
+data = open(sys.argv[1], "rb").read()
+m = re.search(rb"4:donel((?:i\d+e)*)e", data)
+bounds = [int(x) for x in re.findall(rb"i(\d+)e", m.group(1))] if m else []
+done = sum(bounds[i + 1] - bounds[i] for i in range(0, len(bounds), 2))
+sys.exit(0 if done * 4 >= int(sys.argv[2]) else 1)
+PY
+  do
+    kill -0 "$pid" 2>/dev/null || die "the first run ended early: $(cat "$log")"
+    ((SECONDS < deadline)) || die "the control file never showed a quarter done"
+    sleep 0.1 # poll interval of a deadline-bounded wait
+  done
+}
+
 # make_sample_data <dir>: a single file whose size is not a multiple of any piece size,
 # and a folder with nested subfolders, an empty file and names with spaces and UTF-8.
 make_sample_data() {

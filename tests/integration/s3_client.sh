@@ -19,16 +19,8 @@ CHECK=${3:?usage: s3_client.sh <bitflow-cli> <scratch> <s3_client_check>}
 AWS_CLI=/root/.pyenv/versions/3.11.7/bin/aws
 
 trap stop_servers EXIT
-rc=0
-start_moto "$SCRATCH/moto" || rc=$?
-((rc != 2)) || skip "moto_server is not installed (it comes only with the pyenv Python 3.11.7)"
-((rc == 0)) || die "moto_server did not start: $(tail -5 "$SCRATCH/moto/moto.log" 2>/dev/null)"
+start_moto_for_test "$SCRATCH/moto"
 
-# Only what this test sets: no profile, no files, no token of the caller's.
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL_S3 AWS_DEFAULT_REGION
-export AWS_CONFIG_FILE=$SCRATCH/no-config AWS_SHARED_CREDENTIALS_FILE=$SCRATCH/no-credentials
-export AWS_ACCESS_KEY_ID=$MOTO_KEY_ID AWS_SECRET_ACCESS_KEY=$MOTO_SECRET
-export AWS_ENDPOINT_URL=$MOTO_URL AWS_REGION=us-east-1
 B=$MOTO_BUCKET
 
 check() { timeout -k 2 60 "$CHECK" "$@"; }

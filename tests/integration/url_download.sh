@@ -83,22 +83,7 @@ sent_before=$(nginx_bytes_sent /slow/big.bin)
 "$BITFLOW" download "$NGINX_URL/slow/big.bin" -o "$SCRATCH/h" -x 4 --quiet \
   >"$SCRATCH/h1.log" 2>&1 </dev/null &
 pid=$!
-deadline=$((SECONDS + 30))
-# Wait until a quarter of the file is recorded as done in the control file.
-until [[ -f $SCRATCH/h/big.bin.part.bitflow ]] &&
-  "$SYSTEM_PYTHON" - "$SCRATCH/h/big.bin.part.bitflow" "$size" <<'PY'
-import re, sys
-data = open(sys.argv[1], "rb").read()
-m = re.search(rb"4:donel((?:i\d+e)*)e", data)
-bounds = [int(x) for x in re.findall(rb"i(\d+)e", m.group(1))] if m else []
-done = sum(bounds[i + 1] - bounds[i] for i in range(0, len(bounds), 2))
-sys.exit(0 if done * 4 >= int(sys.argv[2]) else 1)
-PY
-do
-  kill -0 "$pid" 2>/dev/null || die "the first run ended early: $(cat "$SCRATCH/h1.log")"
-  ((SECONDS < deadline)) || die "the control file never showed a quarter done"
-  sleep 0.1 # poll interval of a deadline-bounded wait
-done
+wait_until_quarter_done "$SCRATCH/h/big.bin.part.bitflow" "$size" "$pid" "$SCRATCH/h1.log"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 [[ -f $SCRATCH/h/big.bin.part ]] || die "no .part file after kill -9"

@@ -1,4 +1,4 @@
-"""s3_fault_proxy.py PORT-FILE UPSTREAM RULES...: an HTTP proxy on a free port of 127.0.0.1
+"""s3_fault_proxy.py PORT-FILE UPSTREAM [--rate=BYTES] RULES...: an HTTP proxy on a free port of 127.0.0.1
 (written to PORT-FILE once listening) that forwards every request to UPSTREAM (a moto_server
 URL) unchanged, Host header included, so signatures still verify, except the requests a
 rule picks, which get a fault instead of being forwarded.
@@ -8,18 +8,26 @@ contains QUERY-PART ("partNumber=2", "uploadId="), COUNT times. FAULT is
   slowdown   503 with an <Error><Code>SlowDown</Code> body
   error200   200 with an <Error><Code>InternalError</Code> body
   reset      the connection closed without an answer
-Every fault served is logged to stderr as "fault METHOD TARGET FAULT"."""
+Every fault served is logged to stderr as "fault METHOD TARGET FAULT", every answer
+forwarded as "sent METHOD TARGET STATUS BYTES" (the body bytes written before the client
+went away, when it did). --rate=BYTES writes each forwarded body at about BYTES per
+second (each connection on its own), so that a client can be stopped halfway."""
 import http.client
 import http.server
 import os
 import socketserver
 import sys
 import threading
+import time
 import urllib.parse
 
 port_file, upstream = sys.argv[1], urllib.parse.urlsplit(sys.argv[2])
+rate = None
 rules = []
 for text in sys.argv[3:]:
+    if text.startswith("--rate="):
+        rate = int(text[len("--rate="):])
+        continue
     method, query_part, count, fault = text.split(":")
     rules.append({"method": method, "query": query_part, "left": int(count), "fault": fault})
 lock = threading.Lock()
@@ -45,14 +53,28 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                     return rule["fault"]
         return None
 
-    def answer(self, status, body, headers=()):
+    def answer(self, status, body, headers=(), throttled=False, length=None):
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(body) if length is None else length))
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        if self.command == "HEAD":
+            return 0
+        chunk, sent, start = 64 * 1024, 0, time.monotonic()
+        while sent < len(body):
+            if throttled and rate:  # at most `rate` bytes a second since the answer began
+                ahead = sent / rate - (time.monotonic() - start)
+                if ahead > 0:
+                    time.sleep(ahead)
+            try:
+                self.wfile.write(body[sent:sent + chunk])
+                self.wfile.flush()
+            except OSError:  # the client went away (killed, or done with its segment)
+                self.close_connection = True
+                break
+            sent += min(chunk, len(body) - sent)
+        return sent
 
     def handle_any(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -76,14 +98,22 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         data = reply.read()
         keep = [(n, v) for n, v in reply.getheaders()
                 if n.lower() not in ("content-length", "transfer-encoding", "connection")]
-        self.answer(reply.status, data, keep)
+        # A HEAD answer's Content-Length is the object's, not that of its (empty) body.
+        length = reply.getheader("Content-Length") if self.command == "HEAD" else None
+        sent = self.answer(reply.status, data, keep, throttled=True, length=length)
         conn.close()
+        print("sent", self.command, self.path, reply.status, sent, file=sys.stderr, flush=True)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that resets its connection between requests is not news.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 server = Server(("127.0.0.1", 0), Proxy)

@@ -221,8 +221,23 @@ start_moto() {
   read -r MOTO_KEY_ID MOTO_SECRET <<<"$keys"
 }
 
-# start_s3_fault_proxy DIR UPSTREAM RULE...: tests/servers/s3_fault_proxy.py in front of
-# UPSTREAM at $FAULT_PROXY_URL; the faults it served are logged in DIR/faults.log.
+# start_moto_for_test DIR: start_moto, skipping the test (lib.sh's skip) where moto is
+# absent and failing it where moto does not start; then the AWS environment of the moto
+# user and nothing of the caller's (no profile, no files, no session token).
+start_moto_for_test() {
+  local rc=0
+  start_moto "$1" || rc=$?
+  ((rc != 2)) || skip "moto_server is not installed (it comes only with the pyenv Python 3.11.7)"
+  ((rc == 0)) || die "moto_server did not start: $(tail -5 "$1/moto.log" 2>/dev/null)"
+  unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL_S3 AWS_DEFAULT_REGION
+  export AWS_CONFIG_FILE=$SCRATCH/no-config AWS_SHARED_CREDENTIALS_FILE=$SCRATCH/no-credentials
+  export AWS_ACCESS_KEY_ID=$MOTO_KEY_ID AWS_SECRET_ACCESS_KEY=$MOTO_SECRET
+  export AWS_ENDPOINT_URL=$MOTO_URL AWS_REGION=us-east-1
+}
+
+# start_s3_fault_proxy DIR UPSTREAM [--rate=BYTES] RULE...: tests/servers/s3_fault_proxy.py
+# in front of UPSTREAM at $FAULT_PROXY_URL; the faults it served and the answers it
+# forwarded ("sent METHOD TARGET STATUS BYTES") are logged in DIR/faults.log.
 start_s3_fault_proxy() {
   local dir=$1 upstream=$2 pid deadline
   shift 2

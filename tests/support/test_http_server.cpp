@@ -96,9 +96,32 @@ asio::awaitable<void> answer(Connection& c, const HttpReply& reply, std::size_t&
   }
 }
 
-// The value of header `name` in a request head ("GET ... \r\nName: value\r\n..."),
-// the name matched case-insensitively; empty when absent.
-std::string header_of(std::string_view head, std::string_view name) {
+// A file's answer to a request with this Range header value (one range, bytes only).
+HttpReply file_reply(const std::string& content, std::string_view range) {
+  constexpr std::string_view unit = "bytes=";
+  const std::string accept = "Accept-Ranges: bytes";
+  const HttpReply whole{HttpReply::Kind::respond, 200, {accept}, content};
+  if (!range.starts_with(unit) || range.find(',') != std::string_view::npos) return whole;
+  range.remove_prefix(unit.size());
+  std::size_t dash = range.find('-');
+  if (dash == std::string_view::npos || dash == 0) return whole;
+  const std::size_t first = std::stoull(std::string(range.substr(0, dash)));
+  std::size_t last = content.empty() ? 0 : content.size() - 1;
+  if (dash + 1 < range.size())
+    last = std::min<std::size_t>(last, std::stoull(std::string(range.substr(dash + 1))));
+  const std::string total = std::to_string(content.size());
+  if (first >= content.size() || last < first)
+    return {HttpReply::Kind::respond, 416, {accept, "Content-Range: bytes */" + total}, {}};
+  return {HttpReply::Kind::respond,
+          206,
+          {accept, "Content-Range: bytes " + std::to_string(first) + "-" + std::to_string(last) +
+                       "/" + total},
+          content.substr(first, last - first + 1)};
+}
+
+}  // namespace
+
+std::string request_header(std::string_view head, std::string_view name) {
   for (std::size_t at = head.find("\r\n"); at != std::string_view::npos;) {
     std::size_t end = head.find("\r\n", at + 2);
     std::string_view line = head.substr(at + 2, end == std::string_view::npos ? end : end - at - 2);
@@ -118,30 +141,6 @@ std::string header_of(std::string_view head, std::string_view name) {
   return {};
 }
 
-// A file's answer to a request with this Range header value (one range, bytes only).
-HttpReply file_reply(const std::string& content, std::string_view range) {
-  constexpr std::string_view unit = "bytes=";
-  if (!range.starts_with(unit) || range.find(',') != std::string_view::npos)
-    return HttpReply::ok(content);
-  range.remove_prefix(unit.size());
-  std::size_t dash = range.find('-');
-  if (dash == std::string_view::npos || dash == 0) return HttpReply::ok(content);
-  const std::size_t first = std::stoull(std::string(range.substr(0, dash)));
-  std::size_t last = content.empty() ? 0 : content.size() - 1;
-  if (dash + 1 < range.size())
-    last = std::min<std::size_t>(last, std::stoull(std::string(range.substr(dash + 1))));
-  const std::string total = std::to_string(content.size());
-  if (first >= content.size() || last < first)
-    return {HttpReply::Kind::respond, 416, {"Content-Range: bytes */" + total}, {}};
-  return {
-      HttpReply::Kind::respond,
-      206,
-      {"Content-Range: bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + total},
-      content.substr(first, last - first + 1)};
-}
-
-}  // namespace
-
 struct TestHttpServer::State {
   explicit State(asio::io_context& io)
       : acceptor(io, tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0)) {}
@@ -151,18 +150,21 @@ struct TestHttpServer::State {
   std::map<std::string, std::string, std::less<>> files;
   std::map<std::string, std::pair<int, HttpReply>, std::less<>> failures;
   std::vector<std::string> request_lines;
+  HeadCheck head_check;
   std::vector<std::weak_ptr<Connection>> connections;
   std::size_t streams_flowing = 0;
   bool stopped = false;
 
   HttpReply dispatch(std::string_view target, std::string_view head) {
+    if (head_check)
+      if (auto reply = head_check(head)) return std::move(*reply);
     auto failure = failures.find(target.substr(0, target.find('?')));
     if (failure != failures.end() && failure->second.first > 0) {
       --failure->second.first;
       return failure->second.second;
     }
     auto file = files.find(target.substr(0, target.find('?')));
-    if (file != files.end()) return file_reply(file->second, header_of(head, "Range"));
+    if (file != files.end()) return file_reply(file->second, request_header(head, "Range"));
     auto it = handlers.find(target.substr(0, target.find('?')));
     return it == handlers.end() ? HttpReply::status_only(404, "not found") : it->second(target);
   }
@@ -238,6 +240,10 @@ void TestHttpServer::on_file(std::string path, std::string content) {
 
 void TestHttpServer::fail_next(std::string path, int count, HttpReply reply) {
   state_->failures[std::move(path)] = {count, std::move(reply)};
+}
+
+void TestHttpServer::check_heads(HeadCheck check) {
+  state_->head_check = std::move(check);
 }
 
 const std::vector<std::string>& TestHttpServer::request_lines() const {

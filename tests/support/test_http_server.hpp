@@ -3,8 +3,9 @@
 // Handlers are registered per path and say what to do with a request: answer (status,
 // headers, body), answer after a delay, redirect, stream an endless body, close the
 // connection without answering, or never answer. The server records every request line it
-// receives so tests can check query strings. It can also serve files with byte ranges
-// (on_file), as web seeds need.
+// receives so tests can check query strings, and can show every request head to a check
+// of the test's (signatures, headers). It can also serve files with byte ranges (on_file),
+// as web seeds and segmented downloads need.
 //
 // Threading: runs on the io_context it is given (the one shared with the code under test),
 // no threads of its own. Every connection is served by its own coroutine; destroying the
@@ -17,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,10 +55,17 @@ struct HttpReply {
   }
 };
 
+/// The value of header field `name` (case-insensitive) in a request head ("GET … HTTP/1.1"
+/// then "Name: value" lines); empty when absent.
+[[nodiscard]] std::string request_header(std::string_view head, std::string_view name);
+
 class TestHttpServer {
  public:
   /// Sees the request target ("/path?query"); unknown paths get a 404.
   using Handler = std::function<HttpReply(std::string_view target)>;
+  /// Sees a whole request head (request line and header fields) before anything else;
+  /// a reply it returns is the answer, nullopt lets the request through.
+  using HeadCheck = std::function<std::optional<HttpReply>(std::string_view head)>;
 
   /// Listens on 127.0.0.1 with a port chosen by the system.
   explicit TestHttpServer(boost::asio::io_context& io);
@@ -74,10 +83,13 @@ class TestHttpServer {
   void on(std::string path, HttpReply reply);
   /// Serves `content` at `path` like a file server: a GET with "Range: bytes=FIRST-LAST"
   /// (or "FIRST-") gets a 206 with its Content-Range, one past the end a 416, any other a
-  /// 200 with the whole body. The request's head is parsed only for that one header.
+  /// 200 with the whole body; all say "Accept-Ranges: bytes". The request's head is parsed
+  /// only for that one header.
   void on_file(std::string path, std::string content);
   /// The next `count` requests for `path` get `reply` instead of what is registered.
   void fail_next(std::string path, int count, HttpReply reply);
+  /// Every request's head goes to `check` first (replaces an earlier one).
+  void check_heads(HeadCheck check);
 
   /// Request lines received so far, oldest first ("GET /announce?... HTTP/1.1").
   [[nodiscard]] const std::vector<std::string>& request_lines() const;

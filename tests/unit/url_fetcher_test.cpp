@@ -3,9 +3,8 @@
 // tests/integration/url_download.sh against nginx). Also run under ASan+UBSan.
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
-#include <random>
 
+#include "../support/fetch_support.hpp"
 #include "../support/run_until.hpp"
 #include "../support/test_http_server.hpp"
 #include "bitflow/url_fetcher.hpp"
@@ -13,38 +12,15 @@
 using namespace bitflow;
 using namespace std::chrono_literals;
 using bitflow::test::HttpReply;
+using bitflow::test::read_file;
+using bitflow::test::run_to_end;
 using bitflow::test::run_until;
+using bitflow::test::TempFolder;
 using bitflow::test::TestHttpServer;
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
-namespace {
-
-struct Folder {
-  fs::path path = fs::temp_directory_path() / ("bitflow-urlfetch-" + std::to_string(::getpid()) +
-                                               "-" + std::to_string(std::random_device{}()));
-  Folder() { fs::create_directories(path); }
-  ~Folder() { fs::remove_all(path); }
-};
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-FetchStatus fetch_until_done(asio::io_context& io, UrlFetcher& f) {
-  f.start();
-  REQUIRE(run_until(
-      io,
-      [&] {
-        auto s = f.status().state;
-        return s != FetchState::running && s != FetchState::idle;
-      },
-      20s));
-  return f.status();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("a url fetcher downloads a file under its name, with no .part left", "[fetch]") {
   asio::io_context io;
@@ -53,33 +29,33 @@ TEST_CASE("a url fetcher downloads a file under its name, with no .part left", "
   for (std::size_t i = 0; i < body.size(); ++i)
     body[i] = static_cast<char>(i * 31);
   server.on("/dir/data.bin", HttpReply::ok(body));
-  Folder out;
+  TempFolder out("bitflow-urlfetch");
   UrlFetchOptions o;
   o.url = server.url("/dir/data.bin?token=secret");
   o.output_dir = out.path;
   int reports = 0;
   UrlFetcher f(io, o);
   f.on_progress([&](const FetchStatus&) { ++reports; });
-  auto s = fetch_until_done(io, f);
+  auto s = run_to_end(io, f);
   INFO(s.error);
   REQUIRE(s.state == FetchState::completed);
   CHECK(s.bytes_done == 200'000);
   CHECK(s.bytes_total == 200'000);
   CHECK(reports >= 1);
   CHECK(f.file_path() == out.path / "data.bin");
-  CHECK(read(out.path / "data.bin") == body);
+  CHECK(read_file(out.path / "data.bin") == body);
   CHECK(std::distance(fs::directory_iterator(out.path), fs::directory_iterator()) == 1);
 }
 
 TEST_CASE("a url fetcher fails on 404 with the status and without the query", "[fetch]") {
   asio::io_context io;
   TestHttpServer server(io);
-  Folder out;
+  TempFolder out("bitflow-urlfetch");
   UrlFetchOptions o;
   o.url = server.url("/missing?token=secret");
   o.output_dir = out.path;
   UrlFetcher f(io, o);
-  auto s = fetch_until_done(io, f);
+  auto s = run_to_end(io, f);
   CHECK(s.state == FetchState::failed);
   CHECK(s.error.find("404") != std::string::npos);
   CHECK(s.error.find("secret") == std::string::npos);
@@ -88,7 +64,7 @@ TEST_CASE("a url fetcher fails on 404 with the status and without the query", "[
 
 TEST_CASE("a url fetcher refuses what is not a URL it can fetch, without throwing", "[fetch]") {
   asio::io_context io;
-  Folder out;
+  TempFolder out("bitflow-urlfetch");
   for (const char* url : {"file:///etc/passwd", "gopher://x/", "not a url", ""}) {
     UrlFetchOptions o;
     o.url = url;
@@ -105,13 +81,13 @@ TEST_CASE("a checksum mismatch leaves nothing under the final name", "[fetch]") 
   asio::io_context io;
   TestHttpServer server(io);
   server.on("/f.txt", HttpReply::ok("hello"));
-  Folder out;
+  TempFolder out("bitflow-urlfetch");
   UrlFetchOptions o;
   o.url = server.url("/f.txt");
   o.output_dir = out.path;
   o.checksum = Checksum::parse("sha256=" + std::string(64, '0'));
   UrlFetcher bad(io, o);
-  auto s = fetch_until_done(io, bad);
+  auto s = run_to_end(io, bad);
   CHECK(s.state == FetchState::failed);
   CHECK(s.error.find("expected") != std::string::npos);
   CHECK_FALSE(fs::exists(out.path / "f.txt"));
@@ -119,11 +95,11 @@ TEST_CASE("a checksum mismatch leaves nothing under the final name", "[fetch]") 
   o.checksum =
       Checksum::parse("SHA256=2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824");
   UrlFetcher good(io, o);
-  s = fetch_until_done(io, good);
+  s = run_to_end(io, good);
   INFO(s.error);
   CHECK(s.state == FetchState::completed);
   CHECK(s.bytes_done == 5);
-  CHECK(read(out.path / "f.txt") == "hello");
+  CHECK(read_file(out.path / "f.txt") == "hello");
 }
 
 TEST_CASE("checksums parse in every spelling and refuse bad ones", "[fetch]") {
@@ -141,7 +117,7 @@ TEST_CASE("a url fetcher destroyed while it runs stops cleanly", "[fetch]") {
   asio::io_context io;
   TestHttpServer server(io);
   server.on("/endless", HttpReply::stream_forever());
-  Folder out;
+  TempFolder out("bitflow-urlfetch");
   UrlFetchOptions o;
   o.url = server.url("/endless");
   o.output_dir = out.path;
