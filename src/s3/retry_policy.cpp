@@ -76,7 +76,12 @@ errc error_code_for(const AttemptOutcome& outcome) noexcept {
   if (code == "NoSuchKey") return errc::no_such_key;
   if (code == "NoSuchUpload") return errc::no_such_upload;
   if (code == "AccessDenied") return errc::access_denied;
-  if (code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch") return errc::bad_credentials;
+  // InvalidClientTokenId: the unknown key id of the AWS services other than S3 (SQS).
+  if (code == "InvalidAccessKeyId" || code == "InvalidClientTokenId" ||
+      code == "SignatureDoesNotMatch")
+    return errc::bad_credentials;
+  if (code == "AWS.SimpleQueueService.NonExistentQueue" || code == "QueueDoesNotExist")
+    return errc::no_such_queue;
   if (code == "RequestTimeTooSkewed") return errc::clock_skew;
   if (code == "EntityTooSmall") return errc::entity_too_small;
   if (code == "InvalidPart" || code == "InvalidPartOrder") return errc::invalid_part;

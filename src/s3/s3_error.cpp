@@ -48,6 +48,10 @@ const char* describe(errc e) noexcept {
       return "cannot reach S3";
     case errc::timed_out:
       return "S3 request timed out";
+    case errc::no_such_queue:
+      return "no such SQS queue";
+    case errc::checksum_mismatch:
+      return "the service's checksum of the message differs from ours";
   }
   return nullptr;
 }
