@@ -88,7 +88,9 @@ errc error_code_for(const AttemptOutcome& outcome) noexcept {
   if (code == "InvalidRange") return errc::invalid_range;
   if (code == "RequestTimeout" || code == "RequestTimeoutException") return errc::timed_out;
   if (is_throttling(code)) return errc::throttled;
-  if (code == "InternalError") return errc::server_error;
+  // InternalFailure, ServiceUnavailable: the 5xx codes of the services other than S3.
+  if (code == "InternalError" || code == "InternalFailure" || code == "ServiceUnavailable")
+    return errc::server_error;
   if (code.empty()) {  // no body: HEAD, or a proxy's page
     if (outcome.http_status == 404) return errc::no_such_key;
     if (outcome.http_status == 403) return errc::access_denied;

@@ -112,6 +112,8 @@ TEST_CASE("failures map to codes a caller can branch on", "[s3][retry]") {
   CHECK(error_code_for(http(400, "AWS.SimpleQueueService.NonExistentQueue")) ==
         errc::no_such_queue);
   CHECK(error_code_for(http(400, "QueueDoesNotExist")) == errc::no_such_queue);
+  CHECK(error_code_for(http(500, "InternalFailure")) == errc::server_error);
+  CHECK(error_code_for(http(503, "ServiceUnavailable")) == errc::server_error);
   CHECK(error_code_for(http(503, "SlowDown")) == errc::throttled);
   CHECK(error_code_for(http(500, "InternalError")) == errc::server_error);
   CHECK(error_code_for(http(502)) == errc::server_error);
