@@ -116,7 +116,19 @@ std::string queue_region(const QueueUrl& queue, std::string_view fallback) {
 }
 
 std::string send_message_form(std::string_view message) {
-  return concat("Action=SendMessage&MessageBody=", uri_encode(message, false),
+  // Spaces as '+': moto checks the signature against the form re-encoded that way, and
+  // AWS decodes either. A "%20" in the encoding can only come from a space ('%' is "%25").
+  std::string encoded = uri_encode(message, false);
+  std::string value;
+  for (std::size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded.compare(i, 3, "%20") == 0) {
+      value.push_back('+');
+      i += 2;
+    } else {
+      value.push_back(encoded[i]);
+    }
+  }
+  return concat("Action=SendMessage&MessageBody=", value,
                 "&Version=", std::string_view(sqs_api_version));
 }
 

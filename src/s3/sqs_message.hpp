@@ -40,9 +40,10 @@ struct QueueUrl {
 /// else `fallback` (a local server's host says nothing about a region).
 [[nodiscard]] std::string queue_region(const QueueUrl& queue, std::string_view fallback);
 
-/// "Action=SendMessage&MessageBody=<message>&Version=2012-11-05", the message
-/// percent-encoded as SigV4 encodes (every byte but A-Z a-z 0-9 - . _ ~), which
-/// application/x-www-form-urlencoded decodes to the same bytes.
+/// "Action=SendMessage&MessageBody=<message>&Version=2012-11-05", the message encoded as
+/// application/x-www-form-urlencoded the way botocore (Python's urlencode) writes it:
+/// every byte but A-Z a-z 0-9 - . _ ~ as %XX, spaces as '+'. moto 5 verifies the signature
+/// against that re-encoding of the form, so "%20" for a space would not match there.
 [[nodiscard]] std::string send_message_form(std::string_view message);
 
 /// The POST of `form` to the queue's path, to sign: Host and

@@ -5,14 +5,14 @@ botocore's SigV4Auth for the service "sqs", the reference for tests/unit/sqs_mes
 Run with a Python that has botocore (the pyenv one here), from this folder's parent or
 anywhere:
     python3 tests/data/s3/make_sqs_cases.py > tests/data/s3/sqs_send_message_cases.json
-The form body is computed here independently of bitflow (urllib's quote with SigV4's
-unreserved set) and checked to decode back to the message; the request is signed as
+The form body is computed here independently of bitflow (urllib's urlencode, as botocore's
+query serializer writes it) and checked to decode back to the message; the request is signed as
 make_sigv4_cases.py signs its generic-service case, at the same fixed time.
 """
 import json
 import os
 import sys
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import botocore  # noqa: E402
@@ -20,8 +20,9 @@ from make_sigv4_cases import TOKEN, case  # noqa: E402
 
 
 def sqs_case(name, queue_url, message, region, token=None):
-    form = ("Action=SendMessage&MessageBody=" + quote(message, safe="-_.~")
-            + "&Version=2012-11-05")
+    # As botocore's query serializer writes a form (and moto re-encodes it to verify).
+    form = urlencode([("Action", "SendMessage"), ("MessageBody", message),
+                      ("Version", "2012-11-05")])
     assert parse_qs(form, keep_blank_values=True)["MessageBody"] == [message]
     url = urlsplit(queue_url)
     out = case(name, "POST", url.netloc, url.path,
