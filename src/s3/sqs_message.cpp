@@ -96,9 +96,8 @@ std::optional<QueueUrl> parse_queue_url(std::string_view url, ErrorInfo& error) 
 
 QueueUrl parse_queue_url(std::string_view url) {
   ErrorInfo error;
-  auto out = parse_queue_url(url, error);
-  if (!out) error.raise();
-  return std::move(*out);
+  if (auto out = parse_queue_url(url, error)) return std::move(*out);
+  error.raise();
 }
 
 std::string queue_region(const QueueUrl& queue, std::string_view fallback) {

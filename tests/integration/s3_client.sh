@@ -9,39 +9,13 @@
 # this machine image's pyenv Python) is absent.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=lib.sh
-source "$HERE/lib.sh"
-# shellcheck source=../servers/servers.sh
-source "$HERE/../servers/servers.sh"
+# shellcheck source=moto_lib.sh
+source "$HERE/moto_lib.sh"
 init "$1" "$2"
-CHECK=${3:?usage: s3_client.sh <bitflow-cli> <scratch> <s3_client_check>}
-[[ -x $CHECK ]] || die "s3_client_check not found: $CHECK"
 AWS_CLI=/root/.pyenv/versions/3.11.7/bin/aws
 
-trap stop_servers EXIT
-rc=0
-start_moto "$SCRATCH/moto" || rc=$?
-((rc != 2)) || skip "moto_server is not installed (it comes only with the pyenv Python 3.11.7)"
-((rc == 0)) || die "moto_server did not start: $(tail -5 "$SCRATCH/moto/moto.log" 2>/dev/null)"
-
-# Only what this test sets: no profile, no files, no token of the caller's.
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL_S3 AWS_DEFAULT_REGION
-export AWS_CONFIG_FILE=$SCRATCH/no-config AWS_SHARED_CREDENTIALS_FILE=$SCRATCH/no-credentials
-export AWS_ACCESS_KEY_ID=$MOTO_KEY_ID AWS_SECRET_ACCESS_KEY=$MOTO_SECRET
-export AWS_ENDPOINT_URL=$MOTO_URL AWS_REGION=us-east-1
+use_moto "${3:-}"
 B=$MOTO_BUCKET
-
-check() { timeout -k 2 60 "$CHECK" "$@"; }
-# expect_failure CODE-NUMBER TEXT COMMAND...: the command fails with that s3::errc value
-# and TEXT in its message, after one attempt (nothing here is worth a retry).
-expect_failure() {
-  local code=$1 text=$2 out
-  shift 2
-  if out=$(check "$@" 2>&1); then die "'$*' succeeded: $out"; fi
-  [[ $out == *"error $code:"* && $out == *"$text"* ]] || die "'$*': expected code $code and '$text', got: $out"
-  [[ $out == *"after 1 attempt"* ]] || die "'$*' was retried: $out"
-  echo "   $out"
-}
 
 step "PutObject, then HeadObject and GetObject (whole and a range) give the same bytes"
 random_file "$SCRATCH/small.bin" $((1024 * 1024 + 123))

@@ -14,39 +14,23 @@
 #include <sstream>
 
 #include "../support/iso_time.hpp"
+#include "../support/json_fixture.hpp"
 #include "bitflow/hash.hpp"
 #include "bitflow/sqs.hpp"
 #include "bitflow/text.hpp"
 #include "s3/aws_exchange.hpp"
 #include "s3/sqs_message.hpp"
-#include "support/run_until.hpp"
+#include "support/run_coroutine.hpp"
 #include "support/test_http_server.hpp"
 
 using namespace bitflow;
 using namespace std::chrono_literals;
 namespace json = boost::json;
+using bitflow::test::pairs;
+using bitflow::test::str;
 namespace asio = boost::asio;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string str(const json::value& v) {
-  return std::string(v.as_string());
-}
-
-std::vector<s3::Header> pairs(const json::value& v) {
-  std::vector<s3::Header> out;
-  for (const auto& item : v.as_array())
-    out.emplace_back(str(item.as_array().at(0)), str(item.as_array().at(1)));
-  return out;
-}
 
 // What moto 5.2.1 answered to SendMessage of {"a":"b c&d=é"} (recorded once).
 const std::string moto_message = "{\"a\":\"b c&d=\xc3\xa9\"}";
@@ -60,7 +44,7 @@ const std::string moto_answer =
 
 TEST_CASE("sqs SendMessage is signed like botocore, byte for byte", "[sqs]") {
   const auto fixture =
-      json::parse(read_file(BITFLOW_TEST_DATA_DIR "/s3/sqs_send_message_cases.json")).as_object();
+      test::read_json_fixture(BITFLOW_TEST_DATA_DIR "/s3/sqs_send_message_cases.json");
   const auto& cases = fixture.at("cases").as_array();
   REQUIRE(cases.size() == 3);
   for (const auto& item : cases) {
@@ -100,7 +84,7 @@ TEST_CASE("sqs SendMessage is signed like botocore, byte for byte", "[sqs]") {
 
 TEST_CASE("sqs the delivery notice's JSON is what Python's json.dumps writes", "[sqs]") {
   const auto fixture =
-      json::parse(read_file(BITFLOW_TEST_DATA_DIR "/s3/sqs_send_message_cases.json")).as_object();
+      test::read_json_fixture(BITFLOW_TEST_DATA_DIR "/s3/sqs_send_message_cases.json");
   const std::string expected = str(fixture.at("cases").as_array().at(0).at("message"));
   s3::DeliveryNotice notice{"b",
                             "dir/a b.bin",
@@ -291,35 +275,25 @@ TEST_CASE("sqs a notice with awkward strings parses back to the same fields", "[
 
 namespace {
 
+// Fast retries, and a region that the queue's host (127.0.0.1) cannot override.
+s3::ClientSettings test_settings() {
+  s3::ClientSettings s;
+  s.credentials = {"AKIDEXAMPLE", "secret", ""};
+  s.region = "eu-central-1";
+  s.retry.base_delay = 10ms;
+  return s;
+}
+
 struct Notifier {
   asio::io_context io;
   test::TestHttpServer server{io};
-  std::optional<s3::SqsNotifier> notifier;
-
-  Notifier() {
-    s3::ClientSettings s;
-    s.credentials = {"AKIDEXAMPLE", "secret", ""};
-    s.region = "eu-central-1";
-    s.retry.base_delay = 10ms;
-    notifier.emplace(io, s, server.url("/123456789012/q"));
-  }
+  s3::SqsNotifier notifier{io, test_settings(), server.url("/123456789012/q")};
 
   // Sends `message` to its end: the MessageId, or the error thrown.
   std::string send(const std::string& message, ErrorInfo& error) {
-    bool done = false;
     std::string id;
-    asio::co_spawn(
-        io, [&]() -> asio::awaitable<void> { id = co_await notifier->send(message); },
-        [&](std::exception_ptr e) {
-          done = true;
-          if (!e) return;
-          try {
-            std::rethrow_exception(e);
-          } catch (const bitflow::Error& x) {
-            error = {x.code(), x.what()};
-          }
-        });
-    REQUIRE(test::run_until(io, [&] { return done; }));
+    test::run_coroutine(
+        io, [&]() -> asio::awaitable<void> { id = co_await notifier.send(message); }, error);
     return id;
   }
 };
@@ -335,7 +309,7 @@ test::HttpReply sqs_error(int status, const std::string& code) {
 TEST_CASE("sqs the notifier POSTs the form and returns the MessageId", "[sqs][notifier]") {
   Notifier f;
   f.server.on("/123456789012/q", test::HttpReply::ok(moto_answer));
-  CHECK(f.notifier->region() == "eu-central-1");  // not an AWS host: the settings' region
+  CHECK(f.notifier.region() == "eu-central-1");  // not an AWS host: the settings' region
   ErrorInfo error;
   CHECK(f.send(moto_message, error) == "0c3c888b-f0e9-44e0-ac4f-c912c0498104");
   CHECK_FALSE(error);

@@ -107,6 +107,13 @@ def case(name, method, host, path, query=(), headers=(), body=b"", token=None,
     return out
 
 
+def write_fixture(generator, cases):
+    """The fixture file on stdout: who made it, with which botocore, and the cases."""
+    json.dump({"generator": generator, "botocore": botocore.__version__, "cases": cases},
+              sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
 def main():
     CASES = [
         # The S3 reference's "GET object" example: its signature is f0e8bdb8…bdb41.
@@ -168,10 +175,7 @@ def main():
              "example.amazonaws.com", "/a b/./c/../d", service="service", generic=True),
     ]
 
-    json.dump({"generator": "tests/data/s3/make_sigv4_cases.py",
-               "botocore": botocore.__version__, "cases": CASES},
-              sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    write_fixture("tests/data/s3/make_sigv4_cases.py", CASES)
 
 
 if __name__ == "__main__":

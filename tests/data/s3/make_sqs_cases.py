@@ -15,8 +15,7 @@ import sys
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import botocore  # noqa: E402
-from make_sigv4_cases import TOKEN, case  # noqa: E402
+from make_sigv4_cases import TOKEN, case, write_fixture  # noqa: E402
 
 
 def sqs_case(name, queue_url, message, region, token=None):
@@ -48,11 +47,7 @@ def main():
                  "https://sqs.us-east-1.amazonaws.com/000000000000/my_queue.v2.fifo", "~tilde*star",
                  "us-east-1"),
     ]
-    json.dump({"generator": "tests/data/s3/make_sqs_cases.py",
-               "botocore": botocore.__version__, "cases": cases},
-              sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
-
+    write_fixture("tests/data/s3/make_sqs_cases.py", cases)
 
 if __name__ == "__main__":
     main()
