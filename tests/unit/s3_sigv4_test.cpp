@@ -4,9 +4,7 @@
 // botocore does not exercise: expiry limits, retries, path and encoding details.
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "../support/iso_time.hpp"
 #include "../support/json_fixture.hpp"

@@ -4,14 +4,11 @@
 // JSON escaping (checked by parsing it back with Boost.JSON); then the SqsNotifier shell
 // against the scripted HTTP server: retries, error texts, the MD5 mismatch. moto, in
 // tests/integration/sqs_notify.sh, checks the real service's view.
-#include <boost/asio/co_spawn.hpp>
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <exception>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "../support/iso_time.hpp"
 #include "../support/json_fixture.hpp"
