@@ -12,8 +12,8 @@
 
 namespace bitflow::s3 {
 
-/// What S3 operations and the S3 cores report. Service errors that callers commonly
-/// branch on have codes of their own; the S3 code and message are always in the text
+/// What S3 operations, the SQS notifier and their cores report. Service errors that callers
+/// commonly branch on have codes of their own; the S3 code and message are always in the text
 /// ("S3 NoSuchBucket: The specified bucket does not exist (HTTP 404)").
 enum class errc {
   invalid_expiry = 1,   // a presigned URL's lifetime outside 1 s … 7 days
@@ -37,6 +37,8 @@ enum class errc {
   connection_failed,    // no HTTP answer: refused, reset, DNS, TLS (after every attempt)
   timed_out,            // the request's deadline passed (after every attempt)
   size_mismatch,        // an object S3 reports with another size than was uploaded
+  no_such_queue,        // SQS: AWS.SimpleQueueService.NonExistentQueue, QueueDoesNotExist
+  checksum_mismatch,    // SQS: the MD5 the service computed of the message is not ours
 };
 
 const std::error_category& category() noexcept;

@@ -76,14 +76,21 @@ errc error_code_for(const AttemptOutcome& outcome) noexcept {
   if (code == "NoSuchKey") return errc::no_such_key;
   if (code == "NoSuchUpload") return errc::no_such_upload;
   if (code == "AccessDenied") return errc::access_denied;
-  if (code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch") return errc::bad_credentials;
+  // InvalidClientTokenId: the unknown key id of the AWS services other than S3 (SQS).
+  if (code == "InvalidAccessKeyId" || code == "InvalidClientTokenId" ||
+      code == "SignatureDoesNotMatch")
+    return errc::bad_credentials;
+  if (code == "AWS.SimpleQueueService.NonExistentQueue" || code == "QueueDoesNotExist")
+    return errc::no_such_queue;
   if (code == "RequestTimeTooSkewed") return errc::clock_skew;
   if (code == "EntityTooSmall") return errc::entity_too_small;
   if (code == "InvalidPart" || code == "InvalidPartOrder") return errc::invalid_part;
   if (code == "InvalidRange") return errc::invalid_range;
   if (code == "RequestTimeout" || code == "RequestTimeoutException") return errc::timed_out;
   if (is_throttling(code)) return errc::throttled;
-  if (code == "InternalError") return errc::server_error;
+  // InternalFailure, ServiceUnavailable: the 5xx codes of the services other than S3.
+  if (code == "InternalError" || code == "InternalFailure" || code == "ServiceUnavailable")
+    return errc::server_error;
   if (code.empty()) {  // no body: HEAD, or a proxy's page
     if (outcome.http_status == 404) return errc::no_such_key;
     if (outcome.http_status == 403) return errc::access_denied;

@@ -4,8 +4,6 @@
 // after signing, where a proxy may rewrite them without breaking the signature.
 #include "s3/s3_call.hpp"
 
-#include <openssl/evp.h>
-
 #include "bitflow/hash.hpp"
 #include "s3/s3_endpoint.hpp"
 #include "s3/s3_xml.hpp"
@@ -35,24 +33,9 @@ net::HttpRequest signed_request(const Call& call, const ClientSettings& settings
   SigningParams params{settings.credentials, settings.region, "s3", time, {}};
   SignedRequest signed_req = sign_request(request, params);
 
-  net::HttpRequest out;
-  out.url = target->url(signed_req.query_string);
-  out.method = call.method;
-  out.body = call.body;
-  out.timeout = settings.request_timeout;
-  out.connect_timeout = settings.connect_timeout;
-  out.max_redirects = 0;  // S3 redirects (301/307 to another region) are errors to report
-  out.max_body = settings.max_response_body;
-  out.verify_tls = settings.verify_tls;
-  out.ca_file = settings.ca_file;
-  out.decode_content = false;  // the bytes of the object, as stored
-  for (const auto& h : request.headers)
-    out.headers.push_back(h.first + ": " + h.second);
-  for (const auto& h : signed_req.added_headers)
-    out.headers.push_back(h.first + ": " + h.second);
-  // libcurl would wait for "100 Continue" before a large body, and would label a POST
-  // body as a form; neither is part of S3's protocol.
-  out.headers.emplace_back("Expect:");
+  net::HttpRequest out = http_request(settings, target->url(signed_req.query_string), call.method,
+                                      call.body, request.headers, signed_req);
+  // libcurl would label a POST body as a form, which is not part of S3's protocol.
   out.headers.push_back(call.content_type.empty()
                             ? std::string("Content-Type:")
                             : std::string("Content-Type: ") + call.content_type);
@@ -74,57 +57,23 @@ bool is_error_document(std::string_view body, ServiceError& out) {
 
 std::optional<Failure> judge(const Call& call, const ErrorInfo& transport,
                              const net::HttpResponse& response) {
-  Failure f;
-  if (transport) {
-    f.outcome.timed_out = transport.code == net::errc::timed_out;
-    f.outcome.local_failure =
-        transport.code == net::errc::cancelled || transport.code == net::errc::aborted ||
-        transport.code == net::errc::body_too_large || transport.code == net::errc::not_trusted;
-    f.text = std::string("S3 request failed: ") + transport.message;
-    f.transport_code = transport.code;
-    return f;
-  }
+  if (transport) return transport_failure("S3", transport);
   const long status = response.status;
   const bool ok = status >= 200 && status < 300;
   ServiceError service;
   const bool has_error = is_error_document(response.body, service);
   if (ok && !(call.error_in_ok_body && has_error)) return std::nullopt;
-  f.outcome.http_status = status;
-  if (has_error) {
-    f.outcome.s3_code = service.code;
-    f.text = std::string("S3 ") + service.code;
-    if (!service.message.empty()) f.text.append(": ").append(service.message);
-  } else {
-    f.text = call.method == "HEAD"
-                 ? std::string("S3 refused the HEAD request (its answer has no body to say why)")
-                 : std::string("S3 answered without an error document");
-  }
-  f.text.append(" (HTTP ").append(std::to_string(status)).append(")");
-  return f;
-}
-
-std::error_code final_code(const Failure& failure) {
-  if (failure.outcome.local_failure) return failure.transport_code;
-  return make_error_code(error_code_for(failure.outcome));
+  return answer_failure("S3", status, has_error ? &service : nullptr,
+                        call.method == "HEAD"
+                            ? "S3 refused the HEAD request (its answer has no body to say why)"
+                            : "S3 answered without an error document");
 }
 
 std::string final_message(const Call& call, const Failure& failure, int attempts) {
   std::string text = failure.text;
   text.append(" in ").append(call.operation).append(" s3://").append(call.bucket);
   if (!call.key.empty()) text.append("/").append(call.key);
-  text.append(" after ")
-      .append(std::to_string(attempts))
-      .append(attempts == 1 ? " attempt" : " attempts");
-  return text;
-}
-
-std::string content_md5(std::string_view body) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(body.data(), body.size(), digest, &length, EVP_md5(), nullptr);
-  std::string out(4 * ((length + 2) / 3), '\0');
-  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest, static_cast<int>(length));
-  return out;
+  return text.append(after_attempts(attempts));
 }
 
 }  // namespace bitflow::s3

@@ -5,12 +5,11 @@
 
 #include <chrono>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "bitflow/s3.hpp"
 #include "net/curl_reactor.hpp"
-#include "s3/retry_policy.hpp"
+#include "s3/aws_exchange.hpp"
 #include "s3/sigv4.hpp"
 
 namespace bitflow::s3 {
@@ -38,26 +37,11 @@ void prepare(Call& call);
 [[nodiscard]] net::HttpRequest signed_request(const Call& call, const ClientSettings& settings,
                                               std::chrono::sys_seconds time);
 
-/// A failed attempt: what the answer (or its absence) says.
-struct Failure {
-  AttemptOutcome outcome;
-  std::string text;  // "S3 NoSuchBucket: The specified bucket does not exist (HTTP 404)"
-  /// The transport's own code (net::errc) when there was no answer: a local failure
-  /// (cancelled, body too large, untrusted certificate) is reported with it.
-  std::error_code transport_code;
-};
-
-/// The code a call that failed for good is reported with.
-[[nodiscard]] std::error_code final_code(const Failure& failure);
-
 /// nullopt when the answer is a success (2xx, and no <Error> body where one may hide).
 [[nodiscard]] std::optional<Failure> judge(const Call& call, const ErrorInfo& transport,
                                            const net::HttpResponse& response);
 
 /// The message of the error thrown for a call that failed for good.
 [[nodiscard]] std::string final_message(const Call& call, const Failure& failure, int attempts);
-
-/// base64(MD5(body)), the Content-MD5 header's value.
-[[nodiscard]] std::string content_md5(std::string_view body);
 
 }  // namespace bitflow::s3

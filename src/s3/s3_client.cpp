@@ -1,16 +1,10 @@
 // s3::Client: the S3 operations as coroutines over the CurlReactor. Each operation builds a
-// Call (s3_call.hpp) and awaits execute(), which signs, sends, judges the answer and
-// retries by decide_retry() (retry_policy.hpp): the shell only does the waiting and the
-// clock. Runs on the io_context's one thread; no locks.
+// Call (s3_call.hpp) and awaits execute(), which hands its signing and judging to the
+// shared attempt loop (retrying_sender.hpp). Runs on the io_context's one thread; no locks.
 #include "bitflow/s3.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <random>
-
 #include "net/curl_reactor.hpp"
+#include "s3/retrying_sender.hpp"
 #include "s3/s3_call.hpp"
 #include "s3/s3_endpoint.hpp"
 #include "s3/s3_xml.hpp"
@@ -21,55 +15,25 @@ namespace asio = boost::asio;
 using namespace std::chrono;
 
 struct Client::Impl {
-  Impl(asio::io_context& io_ctx, ClientSettings s)
-      : io(io_ctx),
-        reactor(net::shared_reactor(io_ctx)),
-        settings(std::move(s)),
-        random(std::random_device{}()) {}
+  Impl(asio::io_context& io, ClientSettings s)
+      : settings(std::move(s)), sender(io, settings.retry) {}
 
-  [[nodiscard]] sys_seconds now() const { return floor<seconds>(system_clock::now()) + offset; }
-
-  asio::awaitable<net::HttpResponse> execute(Call call);
-
-  asio::io_context& io;
-  net::CurlReactor& reactor;
-  ClientSettings settings;
-  seconds offset{0};
-  std::mt19937_64 random;
-};
-
-asio::awaitable<net::HttpResponse> Client::Impl::execute(Call call) {
-  prepare(call);
-  std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  int attempts = 0;
-  bool clock_corrected = false;
-  for (;;) {
-    ++attempts;
-    auto [transport, response] =
-        co_await reactor.async_fetch(signed_request(call, settings, now()), asio::use_awaitable);
-    auto failure = judge(call, transport, response);
-    if (!failure) co_return std::move(response);
-
-    const RetryDecision decision =
-        decide_retry(failure->outcome, attempts, clock_corrected, settings.retry, uniform(random));
-    if (decision.action == RetryAction::correct_clock_and_retry) {
-      auto date = response.header("Date");
-      auto learnt =
-          date ? s3::clock_offset(*date, floor<seconds>(system_clock::now())) : std::nullopt;
-      if (learnt) {
-        offset = *learnt;
-        clock_corrected = true;
-        --attempts;  // the skewed attempt is not one of the bounded retries
-        continue;
-      }
-    } else if (decision.action == RetryAction::retry) {
-      asio::steady_timer timer(io, decision.delay);
-      co_await timer.async_wait(asio::use_awaitable);
-      continue;
-    }
-    throw Error(final_code(*failure), final_message(call, *failure, attempts));
+  asio::awaitable<net::HttpResponse> execute(Call call) {
+    prepare(call);
+    // A named Exchange: g++ 12 mishandles some temporaries inside a co_await expression.
+    Exchange exchange{[&](sys_seconds time) { return signed_request(call, settings, time); },
+                      [&](const ErrorInfo& transport, const net::HttpResponse& response) {
+                        return judge(call, transport, response);
+                      },
+                      [&](const Failure& failure, int attempts) {
+                        return final_message(call, failure, attempts);
+                      }};
+    co_return co_await sender.execute(std::move(exchange));
   }
-}
+
+  ClientSettings settings;
+  RetryingSender sender;
+};
 
 Client::Client(asio::io_context& io, ClientSettings settings)
     : impl_(std::make_unique<Impl>(io, std::move(settings))) {}
@@ -81,7 +45,7 @@ const ClientSettings& Client::settings() const noexcept {
 }
 
 seconds Client::clock_offset() const noexcept {
-  return impl_->offset;
+  return impl_->sender.clock_offset();
 }
 
 namespace {
@@ -241,7 +205,7 @@ std::optional<std::string> Client::presign(PresignMethod method, std::string_vie
   request.path = target->path;
   request.headers.emplace_back("Host", target->host);
   request.payload_hash = unsigned_payload;
-  SigningParams params{s.credentials, s.region, "s3", impl_->now(), {}};
+  SigningParams params{s.credentials, s.region, "s3", impl_->sender.now(), {}};
   auto signed_req = presign_request(request, params, expires, error);
   if (!signed_req) return std::nullopt;
   return target->url(signed_req->query_string);

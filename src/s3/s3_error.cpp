@@ -50,6 +50,10 @@ const char* describe(errc e) noexcept {
       return "S3 request timed out";
     case errc::size_mismatch:
       return "S3 object has the wrong size";
+    case errc::no_such_queue:
+      return "no such SQS queue";
+    case errc::checksum_mismatch:
+      return "the service's checksum of the message differs from ours";
   }
   return nullptr;
 }

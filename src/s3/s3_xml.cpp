@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "s3/s3_error.hpp"
+#include "s3/xml_nodes.hpp"
 #include "util/concat.hpp"
 #include "util/failure.hpp"
 
@@ -20,34 +21,15 @@ namespace bitflow::s3 {
 namespace {
 
 using util::Failure;
+using xml::child;
+using xml::each_child;
+using xml::local_name;
+using xml::text;
 
 constexpr int max_part_number = 10000;  // S3's limit on parts per upload
 
 // Messages are built by appending: g++ 12 -O3 sees a false -Wrestrict in "lit" + string.
 using util::concat;
-
-std::string_view local_name(const pugi::xml_node& node) {
-  std::string_view name = node.name();
-  const auto colon = name.find(':');
-  return colon == std::string_view::npos ? name : name.substr(colon + 1);
-}
-
-// The first child element called `name` (any namespace prefix), or a null node.
-pugi::xml_node child(const pugi::xml_node& parent, std::string_view name) {
-  for (pugi::xml_node node = parent.first_child(); node; node = node.next_sibling())
-    if (node.type() == pugi::node_element && local_name(node) == name) return node;
-  return {};
-}
-
-template <typename Visit>
-void each_child(const pugi::xml_node& parent, std::string_view name, Visit visit) {
-  for (pugi::xml_node node = parent.first_child(); node; node = node.next_sibling())
-    if (node.type() == pugi::node_element && local_name(node) == name) visit(node);
-}
-
-std::string text(const pugi::xml_node& parent, std::string_view name) {
-  return child(parent, name).child_value();
-}
 
 ServiceError read_error(const pugi::xml_node& root) {
   return {text(root, "Code"), text(root, "Message"), text(root, "RequestId"),
@@ -75,14 +57,9 @@ class Reader {
   // Parses `body`; true when its root element is `expected` (or `alias`). An <Error>
   // root where something else was expected is a service error.
   bool open(std::string_view body, std::string_view expected, std::string_view alias = {}) {
-    const pugi::xml_parse_result result =
-        doc_.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
-    if (!result)
-      return fail(errc::malformed_xml,
-                  concat("malformed XML at byte ", std::to_string(result.offset), ": ",
-                         result.description()));
-    root_ = doc_.document_element();
-    if (!root_) return fail(errc::malformed_xml, "the document has no root element");
+    std::string problem;
+    root_ = xml::load_root(doc_, body, problem);
+    if (!root_) return fail(errc::malformed_xml, problem);
     if (local_name(root_) == expected || (!alias.empty() && local_name(root_) == alias))
       return true;
     if (local_name(root_) == "Error") return fail(errc::service_error, describe(read_error(root_)));

@@ -9,31 +9,13 @@
 # this machine image's pyenv Python) is absent.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=lib.sh
-source "$HERE/lib.sh"
-# shellcheck source=../servers/servers.sh
-source "$HERE/../servers/servers.sh"
+# shellcheck source=moto_lib.sh
+source "$HERE/moto_lib.sh"
 init "$1" "$2"
-CHECK=${3:?usage: s3_client.sh <bitflow-cli> <scratch> <s3_client_check>}
-[[ -x $CHECK ]] || die "s3_client_check not found: $CHECK"
 AWS_CLI=/root/.pyenv/versions/3.11.7/bin/aws
 
-trap stop_servers EXIT
-start_moto_for_test "$SCRATCH/moto"
-
+use_moto "${3:-}"
 B=$MOTO_BUCKET
-
-check() { timeout -k 2 60 "$CHECK" "$@"; }
-# expect_failure CODE-NUMBER TEXT COMMAND...: the command fails with that s3::errc value
-# and TEXT in its message, after one attempt (nothing here is worth a retry).
-expect_failure() {
-  local code=$1 text=$2 out
-  shift 2
-  if out=$(check "$@" 2>&1); then die "'$*' succeeded: $out"; fi
-  [[ $out == *"error $code:"* && $out == *"$text"* ]] || die "'$*': expected code $code and '$text', got: $out"
-  [[ $out == *"after 1 attempt"* ]] || die "'$*' was retried: $out"
-  echo "   $out"
-}
 
 step "PutObject, then HeadObject and GetObject (whole and a range) give the same bytes"
 random_file "$SCRATCH/small.bin" $((1024 * 1024 + 123))

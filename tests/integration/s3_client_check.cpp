@@ -9,6 +9,9 @@
 //   s3_client_check uploads BUCKET [PREFIX]      prints how many uploads are unfinished
 //   s3_client_check presign BUCKET KEY SECONDS
 //   s3_client_check delete BUCKET KEY
+//   s3_client_check sqs-send QUEUE_URL FILE      sends FILE's bytes, prints the MessageId
+//   s3_client_check sqs-notify QUEUE_URL BUCKET KEY SIZE SHA256 SOURCE DOWNLOAD_ID
+//                                               sends a delivery notice, prints the MessageId
 // A failure prints "error CODE-NUMBER: MESSAGE" and exits 2.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "bitflow/s3.hpp"
+#include "bitflow/sqs.hpp"
 
 namespace asio = boost::asio;
 using namespace bitflow;
@@ -57,6 +61,18 @@ asio::awaitable<void> multipart(s3::Client& client, std::string bucket, std::str
   std::vector<s3::UploadedPart> reversed(parts.rbegin(), parts.rend());
   const auto done = co_await client.complete_multipart_upload(bucket, key, id, reversed);
   std::cout << "complete " << done.etag << '\n';
+}
+
+asio::awaitable<void> sqs(asio::io_context& io, s3::ClientSettings settings,
+                          std::vector<std::string> a) {
+  s3::SqsNotifier notifier(io, std::move(settings), a.at(1));
+  if (a.at(0) == "sqs-send") {
+    std::cout << co_await notifier.send(read_file(a.at(2))) << '\n';
+  } else {
+    const s3::DeliveryNotice notice{a.at(2), a.at(3), std::stoull(a.at(4)),
+                                    a.at(5), a.at(6), a.at(7)};
+    std::cout << co_await notifier.notify_delivered(notice) << '\n';
+  }
 }
 
 asio::awaitable<void> run(s3::Client& client, std::vector<std::string> a) {
@@ -109,7 +125,8 @@ int main(int argc, char** argv) {
     settings.retry.base_delay = std::chrono::milliseconds{50};  // keep failing tests short
     asio::io_context io;
     s3::Client client(io, settings);
-    asio::co_spawn(io, run(client, args), [&](std::exception_ptr e) {
+    auto work = args[0].starts_with("sqs-") ? sqs(io, settings, args) : run(client, args);
+    asio::co_spawn(io, std::move(work), [&](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);

@@ -9,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -151,6 +152,7 @@ struct TestHttpServer::State {
   std::map<std::string, std::pair<int, HttpReply>, std::less<>> failures;
   std::vector<std::string> request_lines;
   HeadCheck head_check;
+  std::vector<std::string> request_bodies;
   std::vector<std::weak_ptr<Connection>> connections;
   std::size_t streams_flowing = 0;
   bool stopped = false;
@@ -187,7 +189,15 @@ struct TestHttpServer::State {
           c->socket, asio::dynamic_buffer(buffer, 64 * 1024), "\r\n\r\n", use_awaitable);
       std::string head = buffer.substr(0, n);
       std::string line = buffer.substr(0, buffer.find("\r\n"));
-      buffer.erase(0, n);  // requests have no body here (GET)
+      buffer.erase(0, n);
+      // A body (POST, PUT) is read whole and kept, so that the next request starts after it.
+      const std::string length = request_header(head, "Content-Length");
+      const std::size_t body_size = length.empty() ? 0 : std::stoull(length);
+      if (buffer.size() < body_size)
+        co_await asio::async_read(c->socket, asio::dynamic_buffer(buffer, 64 * 1024 + body_size),
+                                  asio::transfer_exactly(body_size - buffer.size()), use_awaitable);
+      self->request_bodies.push_back(buffer.substr(0, body_size));
+      buffer.erase(0, body_size);
       self->request_lines.push_back(line);
       HttpReply reply = self->dispatch(target_of(line), head);
       if (reply.delay.count() > 0) {
@@ -248,6 +258,10 @@ void TestHttpServer::check_heads(HeadCheck check) {
 
 const std::vector<std::string>& TestHttpServer::request_lines() const {
   return state_->request_lines;
+}
+
+const std::vector<std::string>& TestHttpServer::request_bodies() const {
+  return state_->request_bodies;
 }
 
 std::size_t TestHttpServer::streams_flowing() const {

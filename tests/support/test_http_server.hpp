@@ -3,9 +3,9 @@
 // Handlers are registered per path and say what to do with a request: answer (status,
 // headers, body), answer after a delay, redirect, stream an endless body, close the
 // connection without answering, or never answer. The server records every request line it
-// receives so tests can check query strings, and can show every request head to a check
-// of the test's (signatures, headers). It can also serve files with byte ranges (on_file),
-// as web seeds and segmented downloads need.
+// receives (and its body) so tests can check query strings and forms, and can show every
+// request head to a check of the test's (signatures, headers). It can also serve files
+// with byte ranges (on_file), as web seeds and segmented downloads need.
 //
 // Threading: runs on the io_context it is given (the one shared with the code under test),
 // no threads of its own. Every connection is served by its own coroutine; destroying the
@@ -93,6 +93,8 @@ class TestHttpServer {
 
   /// Request lines received so far, oldest first ("GET /announce?... HTTP/1.1").
   [[nodiscard]] const std::vector<std::string>& request_lines() const;
+  /// Their bodies (by Content-Length; empty for a GET), in the same order.
+  [[nodiscard]] const std::vector<std::string>& request_bodies() const;
   /// Connections the server still has open.
   [[nodiscard]] std::size_t open_connections() const;
   /// stream_forever answers that have got body bytes out so far (also those since ended).

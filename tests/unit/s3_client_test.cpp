@@ -14,7 +14,7 @@
 #include <string>
 
 #include "bitflow/s3.hpp"
-#include "support/run_until.hpp"
+#include "support/run_coroutine.hpp"
 #include "support/test_http_server.hpp"
 
 using namespace bitflow;
@@ -41,24 +41,14 @@ struct Fixture {
 
   // Runs get_object(b, k, 2-5) to its end; the data, or the error thrown.
   std::string get(ErrorInfo& error) {
-    bool done = false;
     std::string data;
-    asio::co_spawn(
+    test::run_coroutine(
         io,
         [&]() -> asio::awaitable<void> {
           auto r = co_await client->get_object("b", "k", s3::ByteRange{2, 5});
           data = r.data;
         },
-        [&](std::exception_ptr e) {
-          done = true;
-          if (!e) return;
-          try {
-            std::rethrow_exception(e);
-          } catch (const bitflow::Error& x) {
-            error = {x.code(), x.what()};
-          }
-        });
-    REQUIRE(test::run_until(io, [&] { return done; }));
+        error);
     return data;
   }
 

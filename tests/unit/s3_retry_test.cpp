@@ -107,6 +107,13 @@ TEST_CASE("failures map to codes a caller can branch on", "[s3][retry]") {
   CHECK(error_code_for(http(403, "SignatureDoesNotMatch")) == errc::bad_credentials);
   CHECK(error_code_for(http(403, "InvalidAccessKeyId")) == errc::bad_credentials);
   CHECK(error_code_for(http(403, "AccessDenied")) == errc::access_denied);
+  // SQS's names for an unknown key id and a missing queue (query and JSON protocols).
+  CHECK(error_code_for(http(403, "InvalidClientTokenId")) == errc::bad_credentials);
+  CHECK(error_code_for(http(400, "AWS.SimpleQueueService.NonExistentQueue")) ==
+        errc::no_such_queue);
+  CHECK(error_code_for(http(400, "QueueDoesNotExist")) == errc::no_such_queue);
+  CHECK(error_code_for(http(500, "InternalFailure")) == errc::server_error);
+  CHECK(error_code_for(http(503, "ServiceUnavailable")) == errc::server_error);
   CHECK(error_code_for(http(503, "SlowDown")) == errc::throttled);
   CHECK(error_code_for(http(500, "InternalError")) == errc::server_error);
   CHECK(error_code_for(http(502)) == errc::server_error);

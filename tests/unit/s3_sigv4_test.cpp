@@ -4,11 +4,10 @@
 // botocore does not exercise: expiry limits, retries, path and encoding details.
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "../support/iso_time.hpp"
+#include "../support/json_fixture.hpp"
 #include "s3/s3_error.hpp"
 #include "s3/sigv4.hpp"
 #include "s3/uri_encode.hpp"
@@ -16,27 +15,10 @@
 using namespace bitflow;
 using namespace std::chrono_literals;
 namespace json = boost::json;
+using bitflow::test::pairs;
+using bitflow::test::str;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string str(const json::value& v) {
-  return std::string(v.as_string());
-}
-
-std::vector<std::pair<std::string, std::string>> pairs(const json::value& v) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& item : v.as_array())
-    out.emplace_back(str(item.as_array().at(0)), str(item.as_array().at(1)));
-  return out;
-}
 
 std::set<std::string> split_query(std::string_view query) {
   std::set<std::string> out;
@@ -68,8 +50,7 @@ s3::SignableRequest example_get() {
 }  // namespace
 
 TEST_CASE("sigv4 signs every botocore S3 case byte for byte", "[s3][sigv4]") {
-  const auto fixture =
-      json::parse(read_file(BITFLOW_TEST_DATA_DIR "/s3/sigv4_s3_cases.json")).as_object();
+  const auto fixture = test::read_json_fixture(BITFLOW_TEST_DATA_DIR "/s3/sigv4_s3_cases.json");
   const auto& cases = fixture.at("cases").as_array();
   REQUIRE(cases.size() >= 15);
   for (const auto& item : cases) {

@@ -107,67 +107,76 @@ def case(name, method, host, path, query=(), headers=(), body=b"", token=None,
     return out
 
 
-CASES = [
-    # The S3 reference's "GET object" example: its signature is f0e8bdb8…bdb41.
-    case("get object with a range (the S3 reference example)", "GET",
-         "examplebucket.s3.amazonaws.com", "/test.txt", headers=[("Range", "bytes=0-9")]),
-    case("put object with UNSIGNED-PAYLOAD", "PUT", "examplebucket.s3.amazonaws.com",
-         "/uploads/report.pdf", headers=[("Content-Length", "1048576")], unsigned=True),
-    case("put object with the body's x-amz-content-sha256", "PUT",
-         "examplebucket.s3.amazonaws.com", "/test$file.text",
-         headers=[("x-amz-storage-class", "REDUCED_REDUNDANCY"),
-                  ("Content-Type", "text/plain")],
-         body=b"Welcome to Amazon S3."),
-    case("get object with a session token", "GET", "examplebucket.s3.amazonaws.com",
-         "/photos/cat.jpg", token=TOKEN),
-    case("key with spaces", "GET", "examplebucket.s3.amazonaws.com",
-         "/my folder/my  file name.txt"),
-    case("unicode key", "GET", "examplebucket.s3.eu-west-1.amazonaws.com",
-         "/dossier/été/ファイル.txt", region="eu-west-1"),
-    case("key with = + ~ and other reserved characters", "PUT",
-         "examplebucket.s3.amazonaws.com", "/a=b+c~d!'()*$&,;:@[]#?%.bin",
-         headers=[("Content-Length", "0")], unsigned=True),
-    case("path-style request to a custom endpoint with a port", "GET", "127.0.0.1:9000",
-         "/my-bucket/dir/key with space", token=TOKEN),
-    case("CreateMultipartUpload (uploads=)", "POST", "examplebucket.s3.amazonaws.com",
-         "/big file.bin", query=[("uploads", "")],
-         headers=[("Content-Type", "application/octet-stream")]),
-    case("UploadPart (partNumber and uploadId)", "PUT", "examplebucket.s3.amazonaws.com",
-         "/big file.bin",
-         query=[("uploadId", "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA--"),
-                ("partNumber", "3")],
-         headers=[("Content-Length", "8388608"), ("Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg==")],
-         unsigned=True),
-    case("ListObjectsV2 with several parameters, reserved characters and empty values",
-         "GET", "examplebucket.s3.amazonaws.com", "/",
-         query=[("list-type", "2"), ("prefix", "photos/2024 summer+=~"), ("delimiter", "/"),
-                ("max-keys", "1000"), ("fetch-owner", ""),
-                ("continuation-token", "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=")]),
-    case("repeated query keys sort by value", "GET", "examplebucket.s3.amazonaws.com", "/",
-         query=[("x", "b"), ("x", "a"), ("X", "c")]),
-    case("header values are trimmed and their spaces collapsed", "GET",
-         "examplebucket.s3.amazonaws.com", "/test.txt",
-         headers=[("X-Amz-Meta-Note", "  two   words\tand  a tab  "),
-                  ("x-amz-meta-empty", "")]),
-    # The S3 reference's presigned example: its signature is aeeed9bb…04d404.
-    case("presigned GET (the S3 reference example)", "GET", "examplebucket.s3.amazonaws.com",
-         "/test.txt", form="query", expires=86400),
-    case("presigned GET with a session token and an unusual key", "GET",
-         "examplebucket.s3.amazonaws.com", "/my folder/été+=~.txt", form="query",
-         token=TOKEN, expires=604800),
-    case("presigned PUT with a signed Content-Type", "PUT",
-         "examplebucket.s3.amazonaws.com", "/incoming/upload one.bin",
-         headers=[("Content-Type", "application/octet-stream")], form="query", expires=900),
-    case("presigned UploadPart to a custom endpoint", "PUT", "127.0.0.1:9000",
-         "/my-bucket/big.bin", query=[("partNumber", "2"), ("uploadId", "abc/def+==")],
-         form="query", expires=3600),
-    # Another service under the generic rules: the sent path is encoded once, the signed
-    # path once more ("%20" becomes "%2520"), and dot segments are removed.
-    case("generic service path is normalised and encoded twice", "GET",
-         "example.amazonaws.com", "/a b/./c/../d", service="service", generic=True),
-]
+def write_fixture(generator, cases):
+    """The fixture file on stdout: who made it, with which botocore, and the cases."""
+    json.dump({"generator": generator, "botocore": botocore.__version__, "cases": cases},
+              sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
 
-json.dump({"generator": "tests/data/s3/make_sigv4_cases.py",
-           "botocore": botocore.__version__, "cases": CASES},
-          sys.stdout, indent=2, ensure_ascii=False)
-sys.stdout.write("\n")
+
+def main():
+    CASES = [
+        # The S3 reference's "GET object" example: its signature is f0e8bdb8…bdb41.
+        case("get object with a range (the S3 reference example)", "GET",
+             "examplebucket.s3.amazonaws.com", "/test.txt", headers=[("Range", "bytes=0-9")]),
+        case("put object with UNSIGNED-PAYLOAD", "PUT", "examplebucket.s3.amazonaws.com",
+             "/uploads/report.pdf", headers=[("Content-Length", "1048576")], unsigned=True),
+        case("put object with the body's x-amz-content-sha256", "PUT",
+             "examplebucket.s3.amazonaws.com", "/test$file.text",
+             headers=[("x-amz-storage-class", "REDUCED_REDUNDANCY"),
+                      ("Content-Type", "text/plain")],
+             body=b"Welcome to Amazon S3."),
+        case("get object with a session token", "GET", "examplebucket.s3.amazonaws.com",
+             "/photos/cat.jpg", token=TOKEN),
+        case("key with spaces", "GET", "examplebucket.s3.amazonaws.com",
+             "/my folder/my  file name.txt"),
+        case("unicode key", "GET", "examplebucket.s3.eu-west-1.amazonaws.com",
+             "/dossier/été/ファイル.txt", region="eu-west-1"),
+        case("key with = + ~ and other reserved characters", "PUT",
+             "examplebucket.s3.amazonaws.com", "/a=b+c~d!'()*$&,;:@[]#?%.bin",
+             headers=[("Content-Length", "0")], unsigned=True),
+        case("path-style request to a custom endpoint with a port", "GET", "127.0.0.1:9000",
+             "/my-bucket/dir/key with space", token=TOKEN),
+        case("CreateMultipartUpload (uploads=)", "POST", "examplebucket.s3.amazonaws.com",
+             "/big file.bin", query=[("uploads", "")],
+             headers=[("Content-Type", "application/octet-stream")]),
+        case("UploadPart (partNumber and uploadId)", "PUT", "examplebucket.s3.amazonaws.com",
+             "/big file.bin",
+             query=[("uploadId", "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA--"),
+                    ("partNumber", "3")],
+             headers=[("Content-Length", "8388608"), ("Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg==")],
+             unsigned=True),
+        case("ListObjectsV2 with several parameters, reserved characters and empty values",
+             "GET", "examplebucket.s3.amazonaws.com", "/",
+             query=[("list-type", "2"), ("prefix", "photos/2024 summer+=~"), ("delimiter", "/"),
+                    ("max-keys", "1000"), ("fetch-owner", ""),
+                    ("continuation-token", "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=")]),
+        case("repeated query keys sort by value", "GET", "examplebucket.s3.amazonaws.com", "/",
+             query=[("x", "b"), ("x", "a"), ("X", "c")]),
+        case("header values are trimmed and their spaces collapsed", "GET",
+             "examplebucket.s3.amazonaws.com", "/test.txt",
+             headers=[("X-Amz-Meta-Note", "  two   words\tand  a tab  "),
+                      ("x-amz-meta-empty", "")]),
+        # The S3 reference's presigned example: its signature is aeeed9bb…04d404.
+        case("presigned GET (the S3 reference example)", "GET", "examplebucket.s3.amazonaws.com",
+             "/test.txt", form="query", expires=86400),
+        case("presigned GET with a session token and an unusual key", "GET",
+             "examplebucket.s3.amazonaws.com", "/my folder/été+=~.txt", form="query",
+             token=TOKEN, expires=604800),
+        case("presigned PUT with a signed Content-Type", "PUT",
+             "examplebucket.s3.amazonaws.com", "/incoming/upload one.bin",
+             headers=[("Content-Type", "application/octet-stream")], form="query", expires=900),
+        case("presigned UploadPart to a custom endpoint", "PUT", "127.0.0.1:9000",
+             "/my-bucket/big.bin", query=[("partNumber", "2"), ("uploadId", "abc/def+==")],
+             form="query", expires=3600),
+        # Another service under the generic rules: the sent path is encoded once, the signed
+        # path once more ("%20" becomes "%2520"), and dot segments are removed.
+        case("generic service path is normalised and encoded twice", "GET",
+             "example.amazonaws.com", "/a b/./c/../d", service="service", generic=True),
+    ]
+
+    write_fixture("tests/data/s3/make_sigv4_cases.py", CASES)
+
+
+if __name__ == "__main__":
+    main()
