@@ -338,9 +338,9 @@ std::filesystem::path download_folder(const Args& args) {
 }  // namespace
 
 int run_download(const std::vector<std::string>& argv) {
-  // A URL to download is the source; the value of --web-seed (a URL too) is not.
+  // A URL to download is the source; the values of --web-seed and --to (URLs too) are not.
   for (std::size_t i = 0; i < argv.size(); ++i) {
-    if (argv[i] == "--web-seed") {
+    if (argv[i] == "--web-seed" || argv[i] == "--to") {
       ++i;
       continue;
     }

@@ -182,6 +182,12 @@ int run_download_url(const std::vector<std::string>& argv) {
     if (!s.error.empty()) o["error"] = s.error;
     std::printf("%s\n", boost::json::serialize(o).c_str());
   }
+  if (delivery && delivery->opened() && delivery->sink().status().error &&
+      s.state != bitflow::FetchState::completed) {
+    std::fprintf(stderr, "bitflow: delivery to %s failed: %s\n", delivery->destination().c_str(),
+                 delivery->sink().status().error_message.c_str());
+    return 1;
+  }
   if (s.state == bitflow::FetchState::completed && delivery_result != 0) {
     std::fprintf(stderr, "bitflow: delivery to %s failed: %s\n", delivery->destination().c_str(),
                  delivery_message.c_str());

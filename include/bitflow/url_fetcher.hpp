@@ -116,7 +116,8 @@ struct UrlFetchOptions {
   /// For sftp:// with key authentication.
   std::optional<std::filesystem::path> ssh_private_key;
 
-  /// Streaming (a Sink fed while the download runs). Called on the io thread after bytes
+  /// Streaming (a Sink fed while the download runs). Called on the io thread (from a posted
+  /// handler, so it may start transfers of its own) after bytes
   /// [offset, offset + length) are in the .part file, from a response whose Content-Range
   /// was the one asked for; also, once the server confirmed the same version, for the
   /// ranges an earlier run left. Ranges come in any order. Segmented downloads only: a

@@ -147,6 +147,22 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     notify();
   }
 
+  // Streaming reports are posted, never made from inside libcurl's callbacks: a sink that
+  // starts a request of its own from there would re-enter the multi handle. Posted in
+  // order, so a discard is never overtaken by a range written before it.
+  void report_written(std::int64_t offset, std::int64_t length) {
+    if (!options.on_written) return;
+    asio::post(io, [weak = weak_from_this(), offset, length] {
+      if (auto self = weak.lock()) self->options.on_written(offset, length);
+    });
+  }
+  void report_discarded() {
+    if (!options.on_discarded) return;
+    asio::post(io, [weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->options.on_discarded();
+    });
+  }
+
   // ---- requests --------------------------------------------------------------------
 
   // Built (and signed) anew for every attempt.
@@ -281,9 +297,8 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
       if (resume_state)
         logger()->info("{}: resuming, {} of {} bytes already here", shown(), done.bytes(), size);
       planner.emplace(size, std::move(done), options.min_segment);
-      if (options.on_written)
-        for (const fetch::ByteRange& r : planner->done().ranges())
-          options.on_written(r.begin, r.size());
+      for (const fetch::ByteRange& r : planner->done().ranges())
+        report_written(r.begin, r.size());
     }
     save_control();  // from the start: the .part is known to be this download's
     return true;
@@ -401,8 +416,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     const auto kept = static_cast<std::size_t>(std::min<std::int64_t>(
         static_cast<std::int64_t>(data.size()), segment->end - segment->next));
     if (kept > 0 && !write(data.substr(0, kept), segment->next, c.disk_error)) return false;
-    if (kept > 0 && options.on_written)
-      options.on_written(segment->next, static_cast<std::int64_t>(kept));
+    if (kept > 0) report_written(segment->next, static_cast<std::int64_t>(kept));
     planner->received(c.segment, static_cast<std::int64_t>(kept));
     rate_bytes += static_cast<std::int64_t>(kept);
     if (segment->next + static_cast<std::int64_t>(kept) >= segment->end) {
@@ -482,7 +496,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
       // Accept-Ranges promised more than the server does: one plain stream instead.
       logger()->info("{}: the server ignores Range; one connection from the start", shown());
       stop_transfers();
-      if (options.on_discarded) options.on_discarded();  // the single stream truncates
+      report_discarded();  // the single stream truncates
       planner.reset();
       resume_state.reset();
       std::error_code ec;
@@ -557,7 +571,7 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     }
     logger()->info("{}: {}; starting over", shown(), why);
     stop_transfers();
-    if (options.on_discarded) options.on_discarded();
+    report_discarded();
     planner.reset();
     resume_state.reset();
     std::error_code ec;

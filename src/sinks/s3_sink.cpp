@@ -13,6 +13,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
@@ -215,6 +216,8 @@ struct S3Sink::Impl : std::enable_shared_from_this<S3Sink::Impl> {
            !queue.empty()) {
       auto [file, part] = queue.front();
       queue.pop_front();
+      // Queued before the set-up listed what an earlier run uploaded: maybe there already.
+      if (!uploads[file].etag.empty() || uploads[file].uploaded.contains(part)) continue;
       ++st.in_flight;
       asio::co_spawn(io, send(shared_from_this(), file, part), asio::detached);
     }
@@ -398,7 +401,11 @@ void S3Sink::open(std::vector<SinkFile> files) {
 void S3Sink::ready(std::size_t file, std::uint64_t offset, std::uint64_t length) {
   auto& s = *impl_;
   s.enqueue(file, s.uploads.at(file).tracker.add(offset, length));
-  s.pump();
+  // Uploads start from a handler of their own: the caller may be inside a libcurl
+  // callback (a download's data), where no transfer may be started.
+  asio::post(s.io, [weak = std::weak_ptr<Impl>(impl_)] {
+    if (auto self = weak.lock()) self->pump();
+  });
 }
 
 void S3Sink::moved(std::size_t file, std::filesystem::path local) {

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# s3_delivery.sh <bitflow-cli> <scratch>: `bitflow download SOURCE --to s3://bucket/prefix/`
+# and `--to DIR`, against a real moto_server in auth mode (every signature checked) on
+# 127.0.0.1, read back with the AWS CLI.
+#
+# Checks: a multi-file torrent from a bitflow seeder, the same torrent as a magnet link,
+# and an HTTP URL from nginx each land in moto byte-identical, the large files as
+# multipart objects (ETag "-N"); no multipart upload is left behind (ListMultipartUploads)
+# after any run; kill -9 while an HTTP download streams its parts, then the same command:
+# the object is complete and the parts S3 had are not sent again (counted at a proxy);
+# a missing bucket fails with S3's NoSuchBucket and exit 1; --to DIR puts the files under
+# their final names. Skips when moto (only in this machine image's pyenv Python) is absent.
+# (Keys are ASCII: moto 5.2.1 in auth mode rejects keys with non-ASCII letters or parentheses with SignatureDoesNotMatch,
+# also when the AWS CLI signs it.)
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+# shellcheck source=../servers/servers.sh
+source "$HERE/../servers/servers.sh"
+init "$1" "$2"
+AWS_CLI=/root/.pyenv/versions/3.11.7/bin/aws
+
+trap stop_servers EXIT
+start_moto_for_test "$SCRATCH/moto"
+[[ -x $AWS_CLI ]] || skip "the AWS CLI next to moto is missing: $AWS_CLI"
+B=$MOTO_BUCKET
+
+# fetch <expected-exit> <log> <args...>: `bitflow download` (120 s at most).
+fetch() {
+  local want=$1 log=$2 status=0
+  shift 2
+  timeout -k 5 120 "$BITFLOW" download "$@" >"$log" 2>&1 </dev/null || status=$?
+  [[ $status == "$want" ]] || die "bitflow download $* exited $status, expected $want: $(tail -n 5 "$log")"
+}
+# same_object <key> <file>: the AWS CLI reads the object back identical to the file.
+same_object() {
+  "$AWS_CLI" s3 cp --quiet "s3://$B/$1" "$SCRATCH/readback" || die "aws s3 cp of '$1' failed"
+  cmp "$2" "$SCRATCH/readback" || die "s3://$B/$1 differs from $2"
+}
+etag_of() {
+  "$AWS_CLI" s3api head-object --bucket "$B" --key "$1" --query ETag --output text
+}
+# no_orphans: ListMultipartUploads of the bucket is empty.
+no_orphans() {
+  local uploads
+  uploads=$("$AWS_CLI" s3api list-multipart-uploads --bucket "$B" --query 'Uploads[].Key' --output text)
+  [[ -z $uploads || $uploads == None ]] || die "multipart uploads left behind: $uploads"
+}
+
+data=$SCRATCH/data/album
+random_file "$data/big.bin" $((13 * 1024 * 1024 + 4321))
+random_file "$data/cd 2/track 1.bin" 300001
+: >"$data/empty.txt"
+"$BITFLOW" create "$data" -o "$SCRATCH/album.torrent" --piece-size 262144 >/dev/null 2>&1 ||
+  die "bitflow create failed"
+"$BITFLOW" seed "$SCRATCH/album.torrent" "$data" --no-trackers --port 0 --listen 127.0.0.1 \
+  >"$SCRATCH/seed.log" 2>&1 </dev/null &
+SEED_PID=$!
+_SERVER_PIDS+=("$SEED_PID")
+port=''
+deadline=$((SECONDS + 10))
+while [[ -z $port ]] && ((SECONDS < deadline)); do
+  port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$SCRATCH/seed.log")
+  kill -0 "$SEED_PID" 2>/dev/null || die "bitflow seed exited: $(tail -n 5 "$SCRATCH/seed.log")"
+  [[ -n $port ]] || sleep 0.1 # poll interval of a deadline-bounded wait
+done
+[[ -n $port ]] || die "bitflow seed did not report its port"
+
+step "a torrent lands in moto, one object per file, the large one in 5 MiB parts"
+fetch 0 "$SCRATCH/torrent.log" "$SCRATCH/album.torrent" -o "$SCRATCH/t" --peer "127.0.0.1:$port" \
+  --no-trackers --to "s3://$B/torrent/" --part-size 5MiB --parallel-parts 3
+same_object "torrent/album/big.bin" "$data/big.bin"
+same_object "torrent/album/cd 2/track 1.bin" "$data/cd 2/track 1.bin"
+same_object "torrent/album/empty.txt" "$data/empty.txt"
+[[ $(etag_of "torrent/album/big.bin") == *-3\" ]] || die "big.bin is not a 3-part object: $(etag_of torrent/album/big.bin)"
+grep -q "delivered s3://$B/torrent/album/big.bin" "$SCRATCH/torrent.log" ||
+  die "the delivery was not reported: $(tail -n 5 "$SCRATCH/torrent.log")"
+! compgen -G "$SCRATCH/t/.bitflow/*.s3-upload" >/dev/null || die "the upload state was left behind"
+no_orphans
+
+step "the same torrent as a magnet link (metadata from the peer) lands the same"
+hash=$("$BITFLOW" info --json "$SCRATCH/album.torrent" | sed -n 's/.*"info_hash":"\([0-9a-f]*\)".*/\1/p')
+[[ ${#hash} == 40 ]] || die "no info-hash from bitflow info"
+fetch 0 "$SCRATCH/magnet.log" "magnet:?xt=urn:btih:$hash&dn=album" -o "$SCRATCH/m" \
+  --peer "127.0.0.1:$port" --no-trackers --to "s3://$B/magnet"
+same_object "magnet/album/big.bin" "$data/big.bin"
+same_object "magnet/album/cd 2/track 1.bin" "$data/cd 2/track 1.bin"
+[[ $(etag_of "magnet/album/big.bin") == *-2\" ]] || die "big.bin is not a 2-part (8 MiB) object"
+no_orphans
+
+step "an HTTP URL streams into moto (4 connections, 5 MiB parts)"
+NGINX_RATE=1m start_nginx "$SCRATCH/nginx" || die "nginx did not start"
+www=$SCRATCH/nginx/www
+random_file "$www/video.bin" $((24 * 1024 * 1024 + 17))
+fetch 0 "$SCRATCH/http.log" "$NGINX_URL/video.bin" -o "$SCRATCH/h" -x 4 \
+  --to "s3://$B/http/" --part-size 5MiB
+same_object "http/video.bin" "$www/video.bin"
+[[ $(etag_of "http/video.bin") == *-5\" ]] || die "video.bin is not a 5-part object"
+no_orphans
+
+# One connection at 1 MB/s: the kill comes while the download still runs.
+step "kill -9 while parts stream up, then the same command: parts S3 has are not sent again"
+start_s3_fault_proxy "$SCRATCH/proxy" "$MOTO_URL" || die "the proxy did not start"
+proxy_pid=${_SERVER_PIDS[-1]}
+export AWS_ENDPOINT_URL=$FAULT_PROXY_URL
+args=("$NGINX_URL/slow/video.bin" -o "$SCRATCH/k" -x 1 --to "s3://$B/killed/" --part-size 5MiB
+  --parallel-parts 2 --quiet)
+"$BITFLOW" download "${args[@]}" >"$SCRATCH/kill1.log" 2>&1 </dev/null &
+pid=$!
+deadline=$((SECONDS + 60))
+listed=0
+while ((listed < 2)); do
+  kill -0 "$pid" 2>/dev/null || die "the first run ended early: $(cat "$SCRATCH/kill1.log")"
+  ((SECONDS < deadline)) || die "no part reached S3 within 60 s"
+  upload=$("$AWS_CLI" --endpoint-url "$MOTO_URL" s3api list-multipart-uploads --bucket "$B" \
+    --query 'Uploads[?Key==`killed/video.bin`].UploadId' --output text)
+  if [[ -n $upload && $upload != None ]]; then
+    listed=$("$AWS_CLI" --endpoint-url "$MOTO_URL" s3api list-parts --bucket "$B" \
+      --key killed/video.bin --upload-id "$upload" --query 'length(Parts)' --output text 2>/dev/null || echo 0)
+    [[ $listed =~ ^[0-9]+$ ]] || listed=0
+  fi
+  ((listed >= 2)) || sleep 0.2 # poll interval of a deadline-bounded wait
+done
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+# The parts in flight at the kill die with their proxy; the second run gets a new one, so
+# its log holds only the second run's parts.
+kill "$proxy_pid"
+wait "$proxy_pid" 2>/dev/null || true
+had=$("$AWS_CLI" --endpoint-url "$MOTO_URL" s3api list-parts --bucket "$B" --key killed/video.bin \
+  --upload-id "$upload" --query 'length(Parts)' --output text)
+start_s3_fault_proxy "$SCRATCH/proxy2" "$MOTO_URL" || die "the second proxy did not start"
+export AWS_ENDPOINT_URL=$FAULT_PROXY_URL
+fetch 0 "$SCRATCH/kill2.log" "${args[@]}"
+resent=$(grep -c '^sent PUT .*partNumber=' "$SCRATCH/proxy2/faults.log" || true)
+echo "   S3 had $had of 5 parts after the kill; the second run sent $resent"
+((had >= 2 && resent <= 5 - had)) || die "the second run sent $resent parts; S3 already had $had of 5"
+export AWS_ENDPOINT_URL=$MOTO_URL
+same_object "killed/video.bin" "$www/video.bin"
+no_orphans
+
+step "a missing bucket fails at once with S3's own words"
+fetch 1 "$SCRATCH/nobucket.log" "$NGINX_URL/video.bin" -o "$SCRATCH/nb" --to "s3://no-such-bucket-here/x/"
+grep -q "NoSuchBucket" "$SCRATCH/nobucket.log" || die "no NoSuchBucket in: $(cat "$SCRATCH/nobucket.log")"
+
+step "--to DIR: the torrent's files appear under their final names"
+fetch 0 "$SCRATCH/local.log" "$SCRATCH/album.torrent" --peer "127.0.0.1:$port" --no-trackers \
+  --to "$SCRATCH/final" --quiet
+cmp "$data/big.bin" "$SCRATCH/final/album/big.bin" || die "big.bin differs in the folder"
+cmp "$data/cd 2/track 1.bin" "$SCRATCH/final/album/cd 2/track 1.bin" || die "track differs"
+[[ -f $SCRATCH/final/album/empty.txt ]] || die "the empty file is missing"
+[[ ! -e $SCRATCH/final/.bitflow-incoming/album/big.bin ]] || die "big.bin was left in the staging folder"
+echo "all delivery checks passed"
