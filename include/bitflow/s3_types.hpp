@@ -36,9 +36,9 @@ enum class errc {
   invalid_range,        // InvalidRange (416)
   connection_failed,    // no HTTP answer: refused, reset, DNS, TLS (after every attempt)
   timed_out,            // the request's deadline passed (after every attempt)
-  size_mismatch,        // an object S3 reports with another size than was uploaded
   no_such_queue,        // SQS: AWS.SimpleQueueService.NonExistentQueue, QueueDoesNotExist
   checksum_mismatch,    // SQS: the MD5 the service computed of the message is not ours
+  size_mismatch,        // an object S3 reports with another size than was uploaded
 };
 
 const std::error_category& category() noexcept;

@@ -185,3 +185,20 @@ check_with_libtorrent() {
   oracle compare "$torrent" "$json" "$@" ||
     die "$torrent: bitflow and libtorrent disagree (see above)"
 }
+
+# start_bitflow_seed <torrent> <data-path> <log>: `bitflow seed` on 127.0.0.1 without
+# trackers, in the background; its pid in $SEED_PID, the port it reported in $SEED_PORT
+# (10 s at most). The caller stops it (servers.sh's stop_servers, when it is listed there).
+start_bitflow_seed() {
+  local log=$3 deadline=$((SECONDS + 10))
+  "$BITFLOW" seed "$1" "$2" --no-trackers --port 0 --listen 127.0.0.1 >"$log" 2>&1 </dev/null &
+  SEED_PID=$!
+  if declare -p _SERVER_PIDS >/dev/null 2>&1; then _SERVER_PIDS+=("$SEED_PID"); fi
+  SEED_PORT=''
+  while [[ -z $SEED_PORT ]] && ((SECONDS < deadline)); do
+    SEED_PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$log")
+    kill -0 "$SEED_PID" 2>/dev/null || die "bitflow seed exited: $(tail -n 5 "$log")"
+    [[ -n $SEED_PORT ]] || sleep 0.1 # poll interval of a deadline-bounded wait
+  done
+  [[ -n $SEED_PORT ]] || die "bitflow seed did not report its port"
+}

@@ -54,18 +54,8 @@ random_file "$data/cd 2/track 1.bin" 300001
 : >"$data/empty.txt"
 "$BITFLOW" create "$data" -o "$SCRATCH/album.torrent" --piece-size 262144 >/dev/null 2>&1 ||
   die "bitflow create failed"
-"$BITFLOW" seed "$SCRATCH/album.torrent" "$data" --no-trackers --port 0 --listen 127.0.0.1 \
-  >"$SCRATCH/seed.log" 2>&1 </dev/null &
-SEED_PID=$!
-_SERVER_PIDS+=("$SEED_PID")
-port=''
-deadline=$((SECONDS + 10))
-while [[ -z $port ]] && ((SECONDS < deadline)); do
-  port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$SCRATCH/seed.log")
-  kill -0 "$SEED_PID" 2>/dev/null || die "bitflow seed exited: $(tail -n 5 "$SCRATCH/seed.log")"
-  [[ -n $port ]] || sleep 0.1 # poll interval of a deadline-bounded wait
-done
-[[ -n $port ]] || die "bitflow seed did not report its port"
+start_bitflow_seed "$SCRATCH/album.torrent" "$data" "$SCRATCH/seed.log"
+port=$SEED_PORT
 
 step "a torrent lands in moto, one object per file, the large one in 5 MiB parts"
 fetch 0 "$SCRATCH/torrent.log" "$SCRATCH/album.torrent" -o "$SCRATCH/t" --peer "127.0.0.1:$port" \

@@ -85,17 +85,8 @@ grep -qi "certificate" "$SCRATCH/ftps-untrusted.log" || die "no reason: $(cat "$
 step "a URL of a .torrent: the torrent downloads from its peer"
 start_nginx "$SCRATCH/nginx" || die "nginx did not start"
 run 0 "$SCRATCH/create.log" create "$data" -o "$SCRATCH/nginx/www/data.torrent" --piece-size 262144
-"$BITFLOW" seed "$SCRATCH/nginx/www/data.torrent" "$data" --no-trackers --port 0 \
-  --listen 127.0.0.1 >"$SCRATCH/seed.log" 2>&1 </dev/null &
-SEED_PID=$!
-port=''
-deadline=$((SECONDS + 10))
-while [[ -z $port ]] && ((SECONDS < deadline)); do
-  port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$SCRATCH/seed.log")
-  kill -0 "$SEED_PID" 2>/dev/null || die "bitflow seed exited: $(tail -n 5 "$SCRATCH/seed.log")"
-  [[ -n $port ]] || sleep 0.1  # poll interval of a deadline-bounded wait
-done
-[[ -n $port ]] || die "bitflow seed did not report its port"
+start_bitflow_seed "$SCRATCH/nginx/www/data.torrent" "$data" "$SCRATCH/seed.log"
+port=$SEED_PORT
 run 0 "$SCRATCH/turl.log" download "$NGINX_URL/data.torrent" -o "$SCRATCH/turl" \
   --peer "127.0.0.1:$port" --no-trackers --quiet
 cmp "$data/big.bin" "$SCRATCH/turl/data/big.bin" || die "the torrent from a URL differs"
