@@ -66,12 +66,10 @@ std::string encode_upload_state(const UploadState& state) {
 
 std::optional<UploadState> decode_upload_state(std::string_view bytes, ErrorInfo& error) {
   if (bytes.size() > max_state_size) return fail(error, "larger than any state bitflow writes");
-  bencode::Value root;
-  try {
-    root = bencode::decode_value(bytes);
-  } catch (const Error& e) {
-    return fail(error, e.what());
-  }
+  ErrorInfo decode_error;
+  auto document = bencode::decode(bytes, decode_error);
+  if (!document) return fail(error, decode_error.message);
+  const bencode::Value root = bencode::to_value(document->root());
   if (!root.is_dict()) return fail(error, "not a dictionary");
   const bencode::Value* version = field(root, "version", bencode::Type::integer);
   if (!version || version->as_int() != format_version)

@@ -14,6 +14,7 @@
 #include "bitflow/sink.hpp"
 #include "sinks/part_plan.hpp"
 #include "sinks/upload_state.hpp"
+#include "support/fetch_support.hpp"
 
 namespace {
 
@@ -21,23 +22,13 @@ namespace fs = std::filesystem;
 using bitflow::sinks::PartPlan;
 using bitflow::sinks::PartSpan;
 using bitflow::sinks::PartTracker;
+using bitflow::test::read_file;
+using bitflow::test::TempFolder;
 constexpr std::uint64_t mib = 1u << 20;
-
-fs::path scratch(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("bitflow-sink-test-" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 void write_text(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary) << text;
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 template <typename T>
@@ -137,7 +128,8 @@ TEST_CASE("the upload state round-trips and refuses what it did not write", "[si
 }
 
 TEST_CASE("LocalDirSink moves complete files under their final names", "[sink]") {
-  const fs::path dir = scratch("local");
+  TempFolder folder("bitflow-sink-local");
+  const fs::path& dir = folder.path;
   write_text(dir / "incoming/album/a.txt", "alpha");
   write_text(dir / "incoming/album/sub/b.txt", "beta!");
   boost::asio::io_context io;
@@ -148,14 +140,15 @@ TEST_CASE("LocalDirSink moves complete files under their final names", "[sink]")
   auto delivered = run(io, sink.finish());
   REQUIRE(delivered.size() == 2);
   CHECK(delivered[1].location == (dir / "final/album/sub/b.txt").string());
-  CHECK(read_text(dir / "final/album/a.txt") == "alpha");
-  CHECK(read_text(dir / "final/album/sub/b.txt") == "beta!");
+  CHECK(read_file(dir / "final/album/a.txt") == "alpha");
+  CHECK(read_file(dir / "final/album/sub/b.txt") == "beta!");
   CHECK_FALSE(fs::exists(dir / "incoming/album/a.txt"));
   CHECK(sink.status().bytes_delivered == 10);
 }
 
 TEST_CASE("LocalDirSink refuses to replace a file, and a name that climbs out", "[sink]") {
-  const fs::path dir = scratch("refuse");
+  TempFolder folder("bitflow-sink-refuse");
+  const fs::path& dir = folder.path;
   write_text(dir / "in/a.txt", "new");
   write_text(dir / "final/a.txt", "old");
   boost::asio::io_context io;
@@ -164,8 +157,8 @@ TEST_CASE("LocalDirSink refuses to replace a file, and a name that climbs out", 
     sink.open({{"a.txt", 3, dir / "in/a.txt"}});
     CHECK_THROWS_AS(run(io, sink.finish()), bitflow::Error);
     CHECK(sink.status().error == bitflow::storage::errc::already_exists);
-    CHECK(read_text(dir / "final/a.txt") == "old");  // the good data stays
-    CHECK(read_text(dir / "in/a.txt") == "new");
+    CHECK(read_file(dir / "final/a.txt") == "old");  // the good data stays
+    CHECK(read_file(dir / "in/a.txt") == "new");
   }
   {
     bitflow::LocalDirSink sink({dir / "final", false});
@@ -178,12 +171,13 @@ TEST_CASE("LocalDirSink refuses to replace a file, and a name that climbs out", 
     bitflow::LocalDirSink sink({dir / "final", true});
     sink.open({{"a.txt", 3, dir / "in/a.txt"}});
     run(io, sink.finish());
-    CHECK(read_text(dir / "final/a.txt") == "new");
+    CHECK(read_file(dir / "final/a.txt") == "new");
   }
 }
 
 TEST_CASE("LocalDirSink checks the size before it moves", "[sink]") {
-  const fs::path dir = scratch("size");
+  TempFolder folder("bitflow-sink-size");
+  const fs::path& dir = folder.path;
   write_text(dir / "in/a.txt", "short");
   boost::asio::io_context io;
   bitflow::LocalDirSink sink({dir / "final", false});
