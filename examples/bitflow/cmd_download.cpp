@@ -356,7 +356,8 @@ int run_download(const std::vector<std::string>& argv) {
         "[--files 1,3-5] [--sequential] "
         "[--peer HOST:PORT]... [--no-trackers] [--web-seed URL]... [--no-web-seeds] "
         "[--seed [--ratio R] [--seed-time S]] [--to DIR | --to s3://BUCKET/PREFIX/ "
-        "[--part-size SIZE] [--parallel-parts N]] [--port N] [--listen ADDR] [--upload-limit RATE] "
+        "[--part-size SIZE] [--parallel-parts N] [--notify-sqs QUEUE_URL]] [--port N] [--listen "
+        "ADDR] [--upload-limit RATE] "
         "[--download-limit RATE] [--quiet] "
         "[--json]");
   Goal goal = args.flag("seed") ? Goal::download_and_seed : Goal::download;

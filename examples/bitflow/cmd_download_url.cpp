@@ -69,7 +69,8 @@ int run_download_url(const std::vector<std::string>& argv) {
         "usage: bitflow download <URL> [-o DIR] [-x N] [-k SIZE] [--name FILE] "
         "[--checksum ALGO=HEX] [--overwrite] [--max-tries N] [--insecure] [--cacert FILE] "
         "[--stall-timeout S] [--ssh-known-hosts FILE] [--ssh-key FILE] [--to DIR | --to "
-        "s3://BUCKET/PREFIX/ [--part-size SIZE] [--parallel-parts N]] [--quiet] [--json]");
+        "s3://BUCKET/PREFIX/ [--part-size SIZE] [--parallel-parts N] [--notify-sqs QUEUE_URL]] "
+        "[--quiet] [--json]");
   bitflow::UrlFetchOptions options;
   options.url = args.positional()[0];
   options.output_dir = args.value("output").value_or(".");
@@ -133,7 +134,7 @@ int run_download_url(const std::vector<std::string>& argv) {
       const bool completed = state == bitflow::FetchState::completed;
       if (completed && (discarded || !delivery->opened())) open_delivery(fetcher.file_path());
       if (completed) {
-        delivery->sink().moved(0, fetcher.file_path());
+        delivery->moved(0, fetcher.file_path());
         if (!quiet)
           status_line::print_above("downloaded; delivering to " + delivery->destination() + "\n");
         delivery_result = co_await delivery->finish(quiet, delivery_message);

@@ -1,11 +1,19 @@
 #include "delivery.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
+
+#include "bitflow/hash.hpp"
 
 #include "bitflow/text.hpp"
 #include "status_line.hpp"
 
 namespace cli {
+
+namespace asio = boost::asio;
+
 namespace {
 
 // "s3://bucket/some/prefix" → bucket "bucket", prefix "some/prefix/".
@@ -19,25 +27,33 @@ std::pair<std::string, std::string> split_s3(const std::string& url) {
   return {bucket, prefix};
 }
 
+// Runs where it is co_spawned. A coroutine function rather than a lambda: g++ 12 frees a
+// coroutine lambda's captured path twice.
+asio::awaitable<bitflow::Sha256Hash> hash_file(std::filesystem::path path) {
+  co_return bitflow::sha256_of_file(path);
+}
+
 }  // namespace
 
 const std::set<std::string>& Delivery::option_names() {
-  static const std::set<std::string> names = {"to", "part-size", "parallel-parts"};
+  static const std::set<std::string> names = {"to", "part-size", "parallel-parts", "notify-sqs"};
   return names;
 }
 
 std::unique_ptr<Delivery> Delivery::from_args(boost::asio::io_context& io, const Args& args) {
   auto to = args.value("to");
   if (!to) {
-    if (args.value("part-size") || args.value("parallel-parts"))
-      throw UsageError("--part-size and --parallel-parts go with --to s3://BUCKET/PREFIX/");
+    if (args.value("part-size") || args.value("parallel-parts") || args.value("notify-sqs"))
+      throw UsageError(
+          "--part-size, --parallel-parts and --notify-sqs go with --to s3://BUCKET/PREFIX/");
     return nullptr;
   }
   if (to->empty()) throw UsageError("--to: give a folder or s3://BUCKET/PREFIX/");
   auto delivery = std::make_unique<Delivery>(io, *to);
   if (to->rfind("s3://", 0) != 0) {
-    if (args.value("part-size") || args.value("parallel-parts"))
-      throw UsageError("--part-size and --parallel-parts are for an s3:// destination");
+    if (args.value("part-size") || args.value("parallel-parts") || args.value("notify-sqs"))
+      throw UsageError(
+          "--part-size, --parallel-parts and --notify-sqs are for an s3:// destination");
     delivery->local_ = bitflow::LocalDirSinkOptions{*to, false};
     return delivery;
   }
@@ -60,8 +76,13 @@ std::unique_ptr<Delivery> Delivery::from_args(boost::asio::io_context& io, const
     options.parallel_parts = static_cast<int>(v);
   }
   delivery->s3_ = std::move(options);
-  delivery->s3_client_ =
-      std::make_unique<bitflow::s3::Client>(io, bitflow::s3::settings_from_environment());
+  const bitflow::s3::ClientSettings settings = bitflow::s3::settings_from_environment();
+  delivery->s3_client_ = std::make_unique<bitflow::s3::Client>(io, settings);
+  if (auto queue = args.value("notify-sqs")) {
+    if (queue->empty()) throw UsageError("--notify-sqs: give the queue's URL");
+    delivery->notifier_ = std::make_unique<bitflow::s3::SqsNotifier>(io, settings, *queue);
+  }
+  if (!args.positional().empty()) delivery->source_ = args.positional()[0];
   return delivery;
 }
 
@@ -72,6 +93,7 @@ Delivery::~Delivery() = default;
 
 void Delivery::open(std::vector<bitflow::SinkFile> files, std::filesystem::path state_file,
                     std::string identity) {
+  identity_ = identity;
   if (s3_) {
     bitflow::S3SinkOptions options = *s3_;
     options.state_file = std::move(state_file);
@@ -80,7 +102,13 @@ void Delivery::open(std::vector<bitflow::SinkFile> files, std::filesystem::path 
   } else {
     sink_ = std::make_unique<bitflow::LocalDirSink>(*local_);
   }
+  files_ = files;
   sink_->open(std::move(files));
+}
+
+void Delivery::moved(std::size_t file, const std::filesystem::path& local) {
+  files_.at(file).local = local;
+  sink_->moved(file, local);
 }
 
 void Delivery::open_torrent(const bitflow::TorrentHandle& torrent,
@@ -121,11 +149,40 @@ boost::asio::awaitable<int> Delivery::finish(bool quiet, std::string& message) {
       for (const bitflow::DeliveredFile& f : delivered)
         status_line::print_above("delivered " + f.location + " (" +
                                  bitflow::format_size(static_cast<std::int64_t>(f.size)) + ")\n");
-    co_return 0;
+    if (!notifier_) co_return 0;
+    try {
+      co_await notify(delivered, quiet);
+      co_return 0;
+    } catch (const std::exception& e) {
+      message = std::string("delivered, but the SQS notice failed: ") + e.what();
+    }
   } catch (const std::exception& e) {
     message = e.what();
   }
   co_return 1;
+}
+
+asio::awaitable<void> Delivery::notify(const std::vector<bitflow::DeliveredFile>& delivered,
+                                       bool quiet) {
+  // Hashing a large file takes seconds: it runs on a thread of its own, so the io thread
+  // (and a Ctrl-C) stays responsive.
+  asio::thread_pool hasher(1);
+  for (std::size_t i = 0; i < delivered.size(); ++i) {
+    const bitflow::DeliveredFile& f = delivered[i];
+    const bitflow::Sha256Hash digest =
+        co_await asio::co_spawn(hasher, hash_file(files_.at(i).local), asio::use_awaitable);
+    bitflow::s3::DeliveryNotice notice;
+    notice.bucket = s3_->bucket;
+    // The location is "s3://BUCKET/KEY".
+    notice.key = f.location.substr(std::string("s3://").size() + notice.bucket.size() + 1);
+    notice.size = f.size;
+    notice.sha256_hex = digest.hex();
+    notice.source = source_;
+    notice.download_id = identity_;
+    const std::string id = co_await notifier_->notify_delivered(notice);
+    if (!quiet)
+      status_line::print_above("notified " + notifier_->queue_url() + " (message " + id + ")\n");
+  }
 }
 
 std::string Delivery::progress_text() const {

@@ -16,12 +16,14 @@
 #include "bitflow/s3.hpp"
 #include "bitflow/session.hpp"
 #include "bitflow/sink.hpp"
+#include "bitflow/sqs.hpp"
 
 namespace cli {
 
 class Delivery {
  public:
-  /// The options this adds to `download`: --to, --part-size, --parallel-parts.
+  /// The options this adds to `download`: --to, --part-size, --parallel-parts,
+  /// --notify-sqs.
   static const std::set<std::string>& option_names();
   /// Null when the command line has no --to. Throws UsageError for a bad destination or
   /// size, bitflow::Error when S3 settings are missing.
@@ -40,6 +42,8 @@ class Delivery {
   void open(std::vector<bitflow::SinkFile> files, std::filesystem::path state_file,
             std::string identity);
   [[nodiscard]] bitflow::Sink& sink() { return *sink_; }
+  /// Sink::moved, remembered for the SHA-256 of the --notify-sqs notice.
+  void moved(std::size_t file, const std::filesystem::path& local);
 
   /// A torrent's files (pad and symlink files, and those of priority 0 when
   /// `file_priorities` is not empty, left out) opened as the sink's files, with the pieces
@@ -48,18 +52,26 @@ class Delivery {
                     const std::vector<int>& file_priorities);
   void on_piece(const bitflow::TorrentHandle& torrent, std::int32_t piece);
 
-  /// finish() with a line per delivered file; on failure the message. Returns 0 or 1.
+  /// finish() with a line per delivered file, then with --notify-sqs one message per file
+  /// (its SHA-256 read back from the local copy); on failure the message. Returns 0 or 1.
   boost::asio::awaitable<int> finish(bool quiet, std::string& message);
   /// " → S3 12.0 MiB" for the progress line; empty before open().
   [[nodiscard]] std::string progress_text() const;
 
  private:
+  boost::asio::awaitable<void> notify(const std::vector<bitflow::DeliveredFile>& delivered,
+                                      bool quiet);
+
   boost::asio::io_context& io_;
   std::string destination_;
   std::optional<bitflow::LocalDirSinkOptions> local_;
   std::optional<bitflow::S3SinkOptions> s3_;
   std::unique_ptr<bitflow::s3::Client> s3_client_;
   std::unique_ptr<bitflow::Sink> sink_;
+  std::vector<bitflow::SinkFile> files_;  // as opened, with moved() applied
+  std::string source_;                    // the command's source, for the notices
+  std::string identity_;                  // the notices' download id
+  std::unique_ptr<bitflow::s3::SqsNotifier> notifier_;
   std::vector<int> sink_file_of_;  // torrent file index -> sink file index, or -1
 };
 

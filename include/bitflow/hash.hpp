@@ -6,6 +6,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,33 +40,45 @@ using Sha256Hash = Digest<32>;
 /// SHA-1 of `data` (OpenSSL EVP).
 [[nodiscard]] Sha1Hash sha1(std::string_view data);
 
-/// SHA-1 computed piecewise: update() with consecutive parts of the data, then finish().
-/// The engine hashes a piece's blocks this way as they arrive in order, so a completed
-/// piece only needs the last step and its bytes are hashed while still in the CPU cache.
+/// A digest computed piecewise: update() with consecutive parts of the data, then
+/// finish(). The engine hashes a piece's blocks this way (SHA-1) as they arrive in order,
+/// so a completed piece only needs the last step and its bytes are hashed while still in
+/// the CPU cache; deliveries hash whole files this way (SHA-256) without holding them.
 /// Movable, not copyable; one object is used by one thread at a time.
-class Sha1Hasher {
+template <std::size_t N>
+class DigestHasher {
  public:
-  Sha1Hasher();
-  ~Sha1Hasher();
-  Sha1Hasher(Sha1Hasher&& other) noexcept;
-  Sha1Hasher& operator=(Sha1Hasher&& other) noexcept;
-  Sha1Hasher(const Sha1Hasher&) = delete;
-  Sha1Hasher& operator=(const Sha1Hasher&) = delete;
+  DigestHasher();
+  ~DigestHasher();
+  DigestHasher(DigestHasher&& other) noexcept;
+  DigestHasher& operator=(DigestHasher&& other) noexcept;
+  DigestHasher(const DigestHasher&) = delete;
+  DigestHasher& operator=(const DigestHasher&) = delete;
 
   /// Appends `data` to what is hashed.
   void update(std::string_view data);
   /// The digest of everything given to update() since construction or the last finish();
   /// the hasher starts over afterwards.
-  [[nodiscard]] Sha1Hash finish();
+  [[nodiscard]] Digest<N> finish();
 
  private:
   void* context_;  // an OpenSSL EVP_MD_CTX (null only after a move)
 };
+
+using Sha1Hasher = DigestHasher<20>;
+using Sha256Hasher = DigestHasher<32>;
+
 /// SHA-256 of `data` (OpenSSL EVP).
 [[nodiscard]] Sha256Hash sha256(std::string_view data);
 
+/// SHA-256 of a whole file, read in 1 MiB blocks. Throws bitflow::Error (the errno, and
+/// the path in the message) when it cannot be read.
+[[nodiscard]] Sha256Hash sha256_of_file(const std::filesystem::path& path);
+
 extern template struct Digest<20>;
 extern template struct Digest<32>;
+extern template class DigestHasher<20>;
+extern template class DigestHasher<32>;
 
 }  // namespace bitflow
 

@@ -3,8 +3,12 @@
 
 #include <openssl/evp.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "bitflow/error.hpp"
 #include "util/hex.hpp"
@@ -69,41 +73,72 @@ namespace {
 EVP_MD_CTX* as_context(void* p) {
   return static_cast<EVP_MD_CTX*>(p);
 }
+// The EVP algorithm of an N-byte digest.
+const EVP_MD* algorithm_of(std::size_t n) {
+  return n == Sha1Hash::size() ? EVP_sha1() : EVP_sha256();
+}
 }  // namespace
 
-Sha1Hasher::Sha1Hasher() : context_(EVP_MD_CTX_new()) {
-  if (context_ == nullptr || EVP_DigestInit_ex(as_context(context_), EVP_sha1(), nullptr) != 1) {
+template <std::size_t N>
+DigestHasher<N>::DigestHasher() : context_(EVP_MD_CTX_new()) {
+  if (context_ == nullptr ||
+      EVP_DigestInit_ex(as_context(context_), algorithm_of(N), nullptr) != 1) {
     EVP_MD_CTX_free(as_context(context_));
     digest_failed();
   }
 }
 
-Sha1Hasher::~Sha1Hasher() {
+template <std::size_t N>
+DigestHasher<N>::~DigestHasher() {
   EVP_MD_CTX_free(as_context(context_));
 }
 
-Sha1Hasher::Sha1Hasher(Sha1Hasher&& other) noexcept : context_(other.context_) {
+template <std::size_t N>
+DigestHasher<N>::DigestHasher(DigestHasher&& other) noexcept : context_(other.context_) {
   other.context_ = nullptr;
 }
 
-Sha1Hasher& Sha1Hasher::operator=(Sha1Hasher&& other) noexcept {
+template <std::size_t N>
+DigestHasher<N>& DigestHasher<N>::operator=(DigestHasher&& other) noexcept {
   std::swap(context_, other.context_);
   return *this;
 }
 
-void Sha1Hasher::update(std::string_view data) {
-  if (context_ == nullptr) throw std::logic_error("Sha1Hasher: used after a move");
+template <std::size_t N>
+void DigestHasher<N>::update(std::string_view data) {
+  if (context_ == nullptr) throw std::logic_error("DigestHasher: used after a move");
   if (EVP_DigestUpdate(as_context(context_), data.data(), data.size()) != 1) digest_failed();
 }
 
-Sha1Hash Sha1Hasher::finish() {
-  if (context_ == nullptr) throw std::logic_error("Sha1Hasher: used after a move");
-  Sha1Hash out;
+template <std::size_t N>
+Digest<N> DigestHasher<N>::finish() {
+  if (context_ == nullptr) throw std::logic_error("DigestHasher: used after a move");
+  Digest<N> out;
   unsigned int len = 0;
-  if (EVP_DigestFinal_ex(as_context(context_), out.bytes.data(), &len) != 1 ||
-      len != Sha1Hash::size() || EVP_DigestInit_ex(as_context(context_), EVP_sha1(), nullptr) != 1)
+  if (EVP_DigestFinal_ex(as_context(context_), out.bytes.data(), &len) != 1 || len != N ||
+      EVP_DigestInit_ex(as_context(context_), algorithm_of(N), nullptr) != 1)
     digest_failed();
   return out;
+}
+
+template class DigestHasher<20>;
+template class DigestHasher<32>;
+
+Sha256Hash sha256_of_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw Error(std::error_code(errno, std::generic_category()),
+                "cannot open " + path.string() + ": " + std::strerror(errno));
+  Sha256Hasher hasher;
+  std::vector<char> block(std::size_t{1} << 20);
+  while (in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    const auto got = in.gcount();
+    if (got > 0) hasher.update({block.data(), static_cast<std::size_t>(got)});
+  }
+  if (in.bad())
+    throw Error(std::make_error_code(std::errc::io_error), "cannot read " + path.string());
+  return hasher.finish();
 }
 
 }  // namespace bitflow

@@ -8,8 +8,9 @@
 # multipart objects (ETag "-N"); no multipart upload is left behind (ListMultipartUploads)
 # after any run; kill -9 while an HTTP download streams its parts, then the same command:
 # the object is complete and the parts S3 had are not sent again (counted at a proxy);
-# a missing bucket fails with S3's NoSuchBucket and exit 1; --to DIR puts the files under
-# their final names. Skips when moto (only in this machine image's pyenv Python) is absent.
+# --notify-sqs sends boto3 a notice with the object's key, size and SHA-256, and a missing
+# queue is named; a missing bucket fails with S3's NoSuchBucket and exit 1; --to DIR puts
+# the files under their final names. Skips when moto (only in this machine image's pyenv Python) is absent.
 # (Keys are ASCII: moto 5.2.1 in auth mode rejects keys with non-ASCII letters or parentheses with SignatureDoesNotMatch,
 # also when the AWS CLI signs it.)
 set -euo pipefail
@@ -87,6 +88,26 @@ fetch 0 "$SCRATCH/http.log" "$NGINX_URL/video.bin" -o "$SCRATCH/h" -x 4 \
   --to "s3://$B/http/" --part-size 5MiB
 same_object "http/video.bin" "$www/video.bin"
 [[ $(etag_of "http/video.bin") == *-5\" ]] || die "video.bin is not a 5-part object"
+no_orphans
+
+step "--notify-sqs: the delivered file is announced on SQS with its size and SHA-256"
+Q=$(timeout -k 2 60 "$MOTO_PYTHON" "$HERE/sqs_queue.py" create deliveries) || die "create_queue failed"
+fetch 0 "$SCRATCH/notify.log" "$NGINX_URL/video.bin" -o "$SCRATCH/n" --to "s3://$B/notified/" \
+  --notify-sqs "$Q"
+same_object "notified/video.bin" "$www/video.bin"
+id=$(sed -n 's/^notified .* (message \(.*\))$/\1/p' "$SCRATCH/notify.log")
+[[ -n $id ]] || die "no notice was reported: $(tail -n 5 "$SCRATCH/notify.log")"
+timeout -k 2 60 "$MOTO_PYTHON" "$HERE/sqs_queue.py" expect-notice "$Q" "$id" "$B" notified/video.bin \
+  $((24 * 1024 * 1024 + 17)) "$(sha256sum "$www/video.bin" | cut -d' ' -f1)" \
+  "$NGINX_URL/video.bin" "$NGINX_URL/video.bin" || die "the notice boto3 received differs"
+fetch 2 "$SCRATCH/notify-usage.log" "$NGINX_URL/video.bin" -o "$SCRATCH/n2" --to "$SCRATCH/n3" \
+  --notify-sqs "$Q"
+grep -q "are for an s3:// destination" "$SCRATCH/notify-usage.log" ||
+  die "--notify-sqs with a folder was not refused: $(cat "$SCRATCH/notify-usage.log")"
+fetch 1 "$SCRATCH/notify-missing.log" "$NGINX_URL/video.bin" -o "$SCRATCH/n4" \
+  --to "s3://$B/notified2/" --notify-sqs "${Q%/*}/no-such-queue"
+grep -q "delivered, but the SQS notice failed: .*NonExistentQueue" "$SCRATCH/notify-missing.log" ||
+  die "a missing queue was not named: $(tail -n 3 "$SCRATCH/notify-missing.log")"
 no_orphans
 
 # One connection at 1 MB/s: the kill comes while the download still runs.
