@@ -346,7 +346,8 @@ int run_download(const std::vector<std::string>& argv) {
     }
     if (is_file_source(detect_source(argv[i]).kind)) return run_download_url(argv);
   }
-  Args args(argv, {"sequential", "quiet", "no-trackers", "no-web-seeds", "seed", "json"},
+  Args args(argv,
+            {"sequential", "quiet", "no-trackers", "no-web-seeds", "seed", "json", "no-local-copy"},
             with_download_options({"output", "files", "save-torrent", "web-seed"}),
             {{'o', "output"}, {'q', "quiet"}});
   if (args.positional().size() != 1)
@@ -356,10 +357,12 @@ int run_download(const std::vector<std::string>& argv) {
         "[--files 1,3-5] [--sequential] "
         "[--peer HOST:PORT]... [--no-trackers] [--web-seed URL]... [--no-web-seeds] "
         "[--seed [--ratio R] [--seed-time S]] [--to DIR | --to s3://BUCKET/PREFIX/ "
-        "[--part-size SIZE] [--parallel-parts N] [--notify-sqs QUEUE_URL]] [--port N] [--listen "
-        "ADDR] [--upload-limit RATE] "
-        "[--download-limit RATE] [--quiet] "
-        "[--json]");
+        "[--part-size SIZE] [--parallel-parts N] [--notify-sqs QUEUE_URL]] [--port N] "
+        "[--listen ADDR] [--upload-limit RATE] [--download-limit RATE] [--quiet] [--json]");
+  if (args.flag("no-local-copy"))
+    throw UsageError(
+        "--no-local-copy is for URL downloads: a torrent verifies and serves its pieces from "
+        "its local files");
   Goal goal = args.flag("seed") ? Goal::download_and_seed : Goal::download;
   if (goal == Goal::download_and_seed && args.value("to") &&
       args.value("to")->rfind("s3://", 0) != 0)

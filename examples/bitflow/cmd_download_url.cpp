@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <csignal>
 #include <cstdio>
@@ -55,6 +56,13 @@ int positive(const Args& args, const std::string& name, int fallback, int most) 
   return static_cast<int>(v);
 }
 
+// --no-local-copy's leftovers: the file (or its .part) and the control file.
+void remove_local_copy(const std::filesystem::path& file) {
+  std::error_code ignored;
+  for (const char* suffix : {"", ".part", ".part.bitflow"})
+    std::filesystem::remove(file.string() + suffix, ignored);
+}
+
 }  // namespace
 
 int run_download_url(const std::vector<std::string>& argv) {
@@ -62,15 +70,15 @@ int run_download_url(const std::vector<std::string>& argv) {
       "output",    "connections", "checksum",        "min-segment",   "name",
       "max-tries", "ssh-key",     "ssh-known-hosts", "stall-timeout", "cacert"};
   value_options.insert(Delivery::option_names().begin(), Delivery::option_names().end());
-  Args args(argv, {"quiet", "json", "overwrite", "insecure"}, value_options,
+  Args args(argv, {"quiet", "json", "overwrite", "insecure", "no-local-copy"}, value_options,
             {{'o', "output"}, {'q', "quiet"}, {'x', "connections"}, {'k', "min-segment"}});
   if (args.positional().size() != 1)
     throw UsageError(
         "usage: bitflow download <URL> [-o DIR] [-x N] [-k SIZE] [--name FILE] "
         "[--checksum ALGO=HEX] [--overwrite] [--max-tries N] [--insecure] [--cacert FILE] "
         "[--stall-timeout S] [--ssh-known-hosts FILE] [--ssh-key FILE] [--to DIR | --to "
-        "s3://BUCKET/PREFIX/ [--part-size SIZE] [--parallel-parts N] [--notify-sqs QUEUE_URL]] "
-        "[--quiet] [--json]");
+        "s3://BUCKET/PREFIX/ [--part-size SIZE] [--parallel-parts N] [--notify-sqs QUEUE_URL] "
+        "[--no-local-copy]] [--quiet] [--json]");
   bitflow::UrlFetchOptions options;
   options.url = args.positional()[0];
   options.output_dir = args.value("output").value_or(".");
@@ -95,6 +103,10 @@ int run_download_url(const std::vector<std::string>& argv) {
 
   asio::io_context io;
   std::unique_ptr<Delivery> delivery = Delivery::from_args(io, args);
+  const bool no_local_copy = delivery && delivery->no_local_copy();
+  if (no_local_copy && options.checksum)
+    throw UsageError(
+        "--checksum reads the whole file at the end, which --no-local-copy frees as it uploads");
   bitflow::UrlFetcher* fetcher_ptr = nullptr;
   // Streaming: each written segment goes to the sink, which is opened by the first one
   // (the name and size are known by then). A download that starts over feeds it no more;
@@ -106,6 +118,37 @@ int run_download_url(const std::vector<std::string>& argv) {
                      static_cast<std::uint64_t>(fetcher_ptr->status().bytes_total), local}},
                    final_path.string() + ".part.s3-upload", options.url);
   };
+  // --no-local-copy: the fetcher holds (pauses itself) while more than the backlog limit
+  // waits for upload, and is resumed once half of it has gone up. The hold is decided
+  // inside the transfer, from the fetcher's own count of bytes written: the reports are
+  // posted, and on a fast link libcurl writes far ahead of them.
+  bool held = false, interrupted = false;
+  asio::steady_timer hold_timer(io);
+  auto backlog = [&]() -> std::uint64_t {
+    const auto written = static_cast<std::uint64_t>(fetcher_ptr->status().bytes_done);
+    const std::uint64_t delivered =
+        delivery->opened() ? delivery->sink().status().bytes_delivered : 0;
+    return written > delivered ? written - delivered : 0;
+  };
+  auto limit = [&] {
+    return delivery->backlog_limit(static_cast<std::uint64_t>(fetcher_ptr->status().bytes_total),
+                                   options.connections);
+  };
+  auto release_when_drained = [&]() -> asio::awaitable<void> {
+    while (held) {
+      hold_timer.expires_after(std::chrono::milliseconds(50));
+      co_await hold_timer.async_wait(asio::use_awaitable);
+      if (held && (backlog() <= limit() / 2 || delivery->sink().status().error)) {
+        held = false;
+        fetcher_ptr->resume();
+      }
+    }
+  };
+  if (no_local_copy)
+    options.hold_writes = [&] {
+      if (!held && !interrupted && backlog() > limit()) held = true;
+      return held;
+    };
   if (delivery) {
     options.on_written = [&](std::int64_t offset, std::int64_t length) {
       if (!stream) return;
@@ -120,7 +163,6 @@ int run_download_url(const std::vector<std::string>& argv) {
   }
   bitflow::UrlFetcher fetcher(io, url_fetch_options(options));
   fetcher_ptr = &fetcher;
-  bool interrupted = false;
   auto last_print = std::chrono::steady_clock::now();
   const auto interval = terminal ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
   int delivery_result = 0;
@@ -144,12 +186,22 @@ int run_download_url(const std::vector<std::string>& argv) {
         else
           co_await delivery->sink().abort();
       }
+      // --no-local-copy: what is left locally has holes where parts went up. Once the
+      // upload is done or aborted, nothing can use it — a rerun must start afresh rather
+      // than send those holes — so it goes; an interrupted run keeps both for the rerun.
+      if (no_local_copy && !interrupted) remove_local_copy(fetcher.file_path());
     }
     io.stop();
   };
-  bool concluding = false;
+  bool concluding = false, draining = false;
   fetcher.on_progress([&](const bitflow::FetchStatus& s) {
-    const bool over = s.state != bitflow::FetchState::running;
+    // A pause of --no-local-copy's own is not the end.
+    const bool holding = s.state == bitflow::FetchState::paused && held;
+    const bool over = s.state != bitflow::FetchState::running && !holding;
+    if (holding && !draining) {
+      draining = true;
+      asio::co_spawn(io, release_when_drained(), [&](std::exception_ptr) { draining = false; });
+    }
     const std::string sent = delivery ? delivery->progress_text() : std::string();
     if (!quiet && (over || std::chrono::steady_clock::now() - last_print >= interval)) {
       print_progress(s, sent, terminal, over);
@@ -166,6 +218,13 @@ int run_download_url(const std::vector<std::string>& argv) {
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (ec) return;
     interrupted = true;
+    if (held) {  // already paused: no state change will report the end
+      held = false;
+      hold_timer.cancel();
+      concluding = true;
+      asio::co_spawn(io, conclude(bitflow::FetchState::paused), asio::detached);
+      return;
+    }
     fetcher.pause();  // saves what is done; the same command resumes
   });
   const auto started = std::chrono::steady_clock::now();

@@ -1,5 +1,6 @@
 #include "delivery.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -42,6 +43,13 @@ const std::set<std::string>& Delivery::option_names() {
 
 std::unique_ptr<Delivery> Delivery::from_args(boost::asio::io_context& io, const Args& args) {
   auto to = args.value("to");
+  const bool no_local_copy = args.flag("no-local-copy");
+  if (no_local_copy && (!to || to->rfind("s3://", 0) != 0))
+    throw UsageError("--no-local-copy goes with --to s3://BUCKET/PREFIX/");
+  if (no_local_copy && args.value("notify-sqs"))
+    throw UsageError(
+        "--notify-sqs reads each file's SHA-256 from the local copy, which --no-local-copy "
+        "frees as it uploads: use one or the other");
   if (!to) {
     if (args.value("part-size") || args.value("parallel-parts") || args.value("notify-sqs"))
       throw UsageError(
@@ -75,6 +83,8 @@ std::unique_ptr<Delivery> Delivery::from_args(boost::asio::io_context& io, const
       throw UsageError("--parallel-parts: '" + *n + "' is not a number from 1 to 64");
     options.parallel_parts = static_cast<int>(v);
   }
+  options.release_uploaded = no_local_copy;
+  delivery->no_local_copy_ = no_local_copy;
   delivery->s3_ = std::move(options);
   const bitflow::s3::ClientSettings settings = bitflow::s3::settings_from_environment();
   delivery->s3_client_ = std::make_unique<bitflow::s3::Client>(io, settings);
@@ -183,6 +193,15 @@ asio::awaitable<void> Delivery::notify(const std::vector<bitflow::DeliveredFile>
     if (!quiet)
       status_line::print_above("notified " + notifier_->queue_url() + " (message " + id + ")\n");
   }
+}
+
+std::uint64_t Delivery::backlog_limit(std::uint64_t file_size, int connections) const {
+  if (!s3_) return 0;
+  // The sink grows its parts to whole MiB so that no file needs more than s3_max_parts.
+  const std::uint64_t mib = std::uint64_t{1} << 20;
+  const std::uint64_t grown = (file_size / bitflow::s3_max_parts + mib) / mib * mib;
+  const std::uint64_t part = std::max(s3_->part_size, grown);
+  return part * static_cast<std::uint64_t>(s3_->parallel_parts + connections + 1);
 }
 
 std::string Delivery::progress_text() const {

@@ -23,7 +23,7 @@ namespace cli {
 class Delivery {
  public:
   /// The options this adds to `download`: --to, --part-size, --parallel-parts,
-  /// --notify-sqs.
+  /// --notify-sqs (and the flag --no-local-copy, which URL downloads take).
   static const std::set<std::string>& option_names();
   /// Null when the command line has no --to. Throws UsageError for a bad destination or
   /// size, bitflow::Error when S3 settings are missing.
@@ -36,6 +36,13 @@ class Delivery {
   [[nodiscard]] const std::string& destination() const noexcept { return destination_; }
   [[nodiscard]] bool remote() const noexcept { return s3_client_ != nullptr; }
   [[nodiscard]] bool opened() const noexcept { return sink_ != nullptr; }
+  /// --no-local-copy: uploaded parts are freed in the local file (S3SinkOptions::
+  /// release_uploaded), and the download is held back while too much waits for upload.
+  [[nodiscard]] bool no_local_copy() const noexcept { return no_local_copy_; }
+  /// --no-local-copy: the most bytes a download of `file_size` bytes over `connections`
+  /// may keep written but not yet uploaded — the parts in flight, a part per connection
+  /// still being filled, and one more.
+  [[nodiscard]] std::uint64_t backlog_limit(std::uint64_t file_size, int connections) const;
 
   /// Starts delivering `files`; `state_file` keeps a remote upload's progress between runs
   /// and `identity` names the source (another source's saved uploads are not continued).
@@ -72,6 +79,7 @@ class Delivery {
   std::string source_;                    // the command's source, for the notices
   std::string identity_;                  // the notices' download id
   std::unique_ptr<bitflow::s3::SqsNotifier> notifier_;
+  bool no_local_copy_ = false;
   std::vector<int> sink_file_of_;  // torrent file index -> sink file index, or -1
 };
 

@@ -136,6 +136,11 @@ struct S3SinkOptions {
   /// saved uploads of another source are aborted rather than continued.
   std::string source_identity;
   std::string content_type;  ///< sent with every object; empty: none
+  /// Frees each part's bytes in the local file once S3 has confirmed it (a hole punched
+  /// with fallocate), so that a download streaming into S3 keeps on disk only what is not
+  /// uploaded yet. The local file is then no copy of the data: use it only when nothing
+  /// else reads it (not for a torrent, which verifies and serves its pieces from it).
+  bool release_uploaded = false;
 };
 
 /// An S3 bucket, one object per file under the prefix. Files larger than a part are

@@ -126,6 +126,13 @@ struct UrlFetchOptions {
   /// What on_written reported is void: the download starts over in a new .part file (the
   /// file changed on the server, or the server turned out to ignore ranges).
   std::function<void()> on_discarded;
+  /// Back-pressure for a consumer slower than the download (a sink with a bounded
+  /// backlog). Asked before each write of a segmented download, from inside the transfer:
+  /// it may read status() and its own state, and must not call into the fetcher
+  /// otherwise, nor block. When it returns true the fetcher pauses (state paused, as
+  /// pause() does, reported to on_progress) without writing that data; resume() goes on
+  /// from the bytes written.
+  std::function<bool()> hold_writes;
 };
 
 /// The fetcher. status().bytes_total is 0 until the probe has answered; peers is the

@@ -132,6 +132,8 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     if (auto s = sink.lock()) s->notify(st);
   }
 
+  bool hold_requested = false;  // hold_writes said so; the pause is posted
+
   std::int64_t bytes_done() const { return planner ? planner->done().bytes() : single_written; }
 
   void fail(fetch::errc code, std::string message) {
@@ -413,6 +415,20 @@ struct UrlFetcher::Impl : std::enable_shared_from_this<Impl> {
     Connection& c = connections[slot];
     auto segment = planner->segment(c.segment);
     if (!segment) return false;
+    if (hold_requested) return false;  // the pause is on its way; this data comes again
+    if (options.hold_writes && options.hold_writes()) {
+      // Inside libcurl's callback: transfers cannot be removed here, so the pause is
+      // posted. Until it runs, every transfer ends at its next data; their completions come
+      // after the pause, which ignores them. Unwritten data is fetched again on resume().
+      hold_requested = true;
+      asio::post(io, [weak = weak_from_this()] {
+        if (auto self = weak.lock()) {
+          self->hold_requested = false;
+          self->pause_or_cancel(FetchState::paused);
+        }
+      });
+      return false;
+    }
     const auto kept = static_cast<std::size_t>(std::min<std::int64_t>(
         static_cast<std::int64_t>(data.size()), segment->end - segment->next));
     if (kept > 0 && !write(data.substr(0, kept), segment->next, c.disk_error)) return false;

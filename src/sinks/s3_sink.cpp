@@ -75,6 +75,7 @@ struct S3Sink::Impl : std::enable_shared_from_this<S3Sink::Impl> {
   bool opened = false;
   bool set_up = false;
   bool stopping = false;
+  bool release_warned = false;  // release_uploaded: the file system said no, once
   SinkStatus st;
 
   void signal() { wake.cancel(); }
@@ -239,7 +240,9 @@ struct S3Sink::Impl : std::enable_shared_from_this<S3Sink::Impl> {
   std::string read_part(FileUpload& u, sinks::PartSpan span) {
     ErrorInfo error;
     if (!u.fd) {
-      u.fd = storage::detail::Fd(::open(u.file.local.c_str(), O_RDONLY | O_CLOEXEC));
+      // Punching holes needs a descriptor open for writing.
+      const int mode = options.release_uploaded ? O_RDWR : O_RDONLY;
+      u.fd = storage::detail::Fd(::open(u.file.local.c_str(), mode | O_CLOEXEC));
       if (!u.fd)
         throw Error(storage::make_error_code(storage::errc::open_failed),
                     "S3 upload: cannot open '" + u.file.local.string() +
@@ -260,6 +263,7 @@ struct S3Sink::Impl : std::enable_shared_from_this<S3Sink::Impl> {
           co_await client.put_object(options.bucket, u.key, std::move(body), options.content_type);
       st.bytes_delivered += span.length;
       save_state();
+      release(u, span);
       co_return;
     }
     co_await ensure_upload_id(u);
@@ -270,6 +274,20 @@ struct S3Sink::Impl : std::enable_shared_from_this<S3Sink::Impl> {
     done.size = span.length;
     u.uploaded[part] = std::move(done);
     st.bytes_delivered += span.length;
+    release(u, span);
+  }
+
+  // release_uploaded: S3 has the part (a rerun finds it with ListParts), so its local bytes
+  // can go. A file system without hole punching keeps them: the upload is still right.
+  void release(FileUpload& u, sinks::PartSpan span) {
+    if (!options.release_uploaded || !u.fd || span.length == 0) return;
+    if (::fallocate(u.fd.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                    static_cast<off_t>(span.offset), static_cast<off_t>(span.length)) != 0 &&
+        !release_warned) {
+      release_warned = true;
+      logger()->warn("cannot free uploaded parts of '{}': {}", u.file.local.string(),
+                     std::error_code(errno, std::generic_category()).message());
+    }
   }
 
   // The first part of a file to go creates its multipart upload; the others wait for it.

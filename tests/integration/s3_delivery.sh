@@ -8,7 +8,8 @@
 # multipart objects (ETag "-N"); no multipart upload is left behind (ListMultipartUploads)
 # after any run; kill -9 while an HTTP download streams its parts, then the same command:
 # the object is complete and the parts S3 had are not sent again (counted at a proxy);
-# --notify-sqs sends boto3 a notice with the object's key, size and SHA-256, and a missing
+# --no-local-copy keeps no more than the parts waiting for upload on disk, also across a
+# kill -9, and leaves no local file; --notify-sqs sends boto3 a notice with the object's key, size and SHA-256, and a missing
 # queue is named; a missing bucket fails with S3's NoSuchBucket and exit 1; --to DIR puts
 # the files under their final names. Skips when moto (only in this machine image's pyenv Python) is absent.
 # (Keys are ASCII: moto 5.2.1 in auth mode rejects keys with non-ASCII letters or parentheses with SignatureDoesNotMatch,
@@ -149,6 +150,51 @@ echo "   S3 had $had of 5 parts after the kill; the second run sent $resent"
 ((had >= 2 && resent <= 5 - had)) || die "the second run sent $resent parts; S3 already had $had of 5"
 export AWS_ENDPOINT_URL=$MOTO_URL
 same_object "killed/video.bin" "$www/video.bin"
+no_orphans
+
+# Uploads at 3 MiB/s (the proxy reads bodies that slowly), downloads at loopback speed:
+# without the hold, the whole file would sit on disk within a second.
+step "--no-local-copy: only what is not uploaded yet is on disk; kill -9, then the same command"
+random_file "$www/big.bin" $((40 * 1024 * 1024 + 5))
+start_s3_fault_proxy "$SCRATCH/proxy3" "$MOTO_URL" --upload-rate=$((3 * 1024 * 1024)) ||
+  die "the throttling proxy did not start"
+export AWS_ENDPOINT_URL=$FAULT_PROXY_URL
+args=("$NGINX_URL/big.bin" -o "$SCRATCH/nl" -x 1 --to "s3://$B/nolocal/" --part-size 5MiB
+  --parallel-parts 1 --no-local-copy --quiet)
+limit=$(((1 + 1 + 1) * 5 * 1024 * 1024)) # (parallel parts + connections + 1) parts
+# on_disk FILE: the bytes FILE's blocks hold (holes take none).
+on_disk() { local b; b=$(stat -c '%b*%B' "$1" 2>/dev/null) && echo $((b)) || echo 0; }
+"$BITFLOW" download "${args[@]}" >"$SCRATCH/nolocal1.log" 2>&1 </dev/null &
+pid=$!
+deadline=$((SECONDS + 60))
+peak=0 listed=0
+while ((listed < 3)); do
+  kill -0 "$pid" 2>/dev/null || die "the first run ended early: $(cat "$SCRATCH/nolocal1.log")"
+  ((SECONDS < deadline)) || die "3 parts did not reach S3 within 60 s"
+  used=$(on_disk "$SCRATCH/nl/big.bin.part")
+  ((used > peak)) && peak=$used
+  upload=$("$AWS_CLI" --endpoint-url "$MOTO_URL" s3api list-multipart-uploads --bucket "$B" \
+    --query 'Uploads[?Key==`nolocal/big.bin`].UploadId' --output text)
+  if [[ -n $upload && $upload != None ]]; then
+    listed=$("$AWS_CLI" --endpoint-url "$MOTO_URL" s3api list-parts --bucket "$B" \
+      --key nolocal/big.bin --upload-id "$upload" --query 'length(Parts)' --output text 2>/dev/null || echo 0)
+    [[ $listed =~ ^[0-9]+$ ]] || listed=0
+  fi
+  ((listed >= 3)) || sleep 0.1 # poll interval of a deadline-bounded wait
+done
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+echo "   at most $((peak / 1048576)) MiB of 40 on disk before the kill (limit $((limit / 1048576)) MiB)"
+((peak <= limit + 2 * 1024 * 1024)) || die "$peak bytes were on disk; the limit is $limit"
+((peak >= 5 * 1024 * 1024)) || die "only $peak bytes were ever on disk: the test measured nothing"
+fetch 0 "$SCRATCH/nolocal2.log" "${args[@]}"
+export AWS_ENDPOINT_URL=$MOTO_URL
+same_object "nolocal/big.bin" "$www/big.bin"
+[[ $(etag_of "nolocal/big.bin") == *-9\" ]] || die "big.bin is not a 9-part object"
+! compgen -G "$SCRATCH/nl/big.bin*" >/dev/null || die "the local copy was left: $(ls "$SCRATCH/nl")"
+fetch 2 "$SCRATCH/nolocal-usage.log" "$SCRATCH/album.torrent" --to "s3://$B/x/" --no-local-copy
+grep -q "is for URL downloads" "$SCRATCH/nolocal-usage.log" ||
+  die "--no-local-copy with a torrent was not refused: $(cat "$SCRATCH/nolocal-usage.log")"
 no_orphans
 
 step "a missing bucket fails at once with S3's own words"

@@ -1,4 +1,4 @@
-"""s3_fault_proxy.py PORT-FILE UPSTREAM [--rate=BYTES] RULES...: an HTTP proxy on a free port of 127.0.0.1
+"""s3_fault_proxy.py PORT-FILE UPSTREAM [--rate=BYTES] [--upload-rate=BYTES] RULES...: an HTTP proxy on a free port of 127.0.0.1
 (written to PORT-FILE once listening) that forwards every request to UPSTREAM (a moto_server
 URL) unchanged, Host header included, so signatures still verify, except the requests a
 rule picks, which get a fault instead of being forwarded.
@@ -11,7 +11,8 @@ contains QUERY-PART ("partNumber=2", "uploadId="), COUNT times. FAULT is
 Every fault served is logged to stderr as "fault METHOD TARGET FAULT", every answer
 forwarded as "sent METHOD TARGET STATUS BYTES" (the body bytes written before the client
 went away, when it did). --rate=BYTES writes each forwarded body at about BYTES per
-second (each connection on its own), so that a client can be stopped halfway."""
+second (each connection on its own), so that a client can be stopped halfway;
+--upload-rate=BYTES reads each request body that slowly, so that uploads are the slow side."""
 import http.client
 import http.server
 import os
@@ -23,10 +24,14 @@ import urllib.parse
 
 port_file, upstream = sys.argv[1], urllib.parse.urlsplit(sys.argv[2])
 rate = None
+upload_rate = None
 rules = []
 for text in sys.argv[3:]:
     if text.startswith("--rate="):
         rate = int(text[len("--rate="):])
+        continue
+    if text.startswith("--upload-rate="):
+        upload_rate = int(text[len("--upload-rate="):])
         continue
     method, query_part, count, fault = text.split(":")
     rules.append({"method": method, "query": query_part, "left": int(count), "fault": fault})
@@ -76,9 +81,23 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             sent += min(chunk, len(body) - sent)
         return sent
 
+    def read_body(self, length):
+        if not upload_rate:
+            return self.rfile.read(length) if length else b""
+        parts, got, start = [], 0, time.monotonic()
+        while got < length:  # at most `upload_rate` bytes a second since the body began
+            ahead = got / upload_rate - (time.monotonic() - start)
+            if ahead > 0:
+                time.sleep(ahead)
+            part = self.rfile.read(min(64 * 1024, length - got))
+            if not part:
+                break
+            parts.append(part)
+            got += len(part)
+        return b"".join(parts)
+
     def handle_any(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self.read_body(int(self.headers.get("Content-Length") or 0))
         fault = self.pick_fault()
         if fault:
             print("fault", self.command, self.path, fault, file=sys.stderr, flush=True)
