@@ -84,13 +84,13 @@ class Planner {
   void sort_into_owners() {
     for (std::size_t i = 0; i < downloads_.size(); ++i) {
       const QueueEntry& e = downloads_[i];
-      if (e.state == DownloadState::failed) {
-        if (e.retry_at > 0 && e.retry_at <= now_) retries_.emplace_back(e.retry_at, e.id);
-        continue;
-      }
-      if (!is_active(e.state) && e.state != DownloadState::queued) continue;
+      // Every start counts for the turn order, finished downloads' too: a user whose last
+      // download just completed has had a turn more recently than one who waited.
       Owner& o = owner(e.owner);
       o.last_start = std::max(o.last_start, e.started_at);
+      if (e.state == DownloadState::failed && e.retry_at > 0 && e.retry_at <= now_)
+        retries_.emplace_back(e.retry_at, e.id);
+      if (!is_active(e.state) && e.state != DownloadState::queued) continue;
       if (is_active(e.state)) {
         ++o.active;
         ++active_;
@@ -171,7 +171,8 @@ class Planner {
 
   void explain_the_rest() {
     const std::string global_reason = "waiting for a free slot: at most " +
-                                      count_of(capacity_.max_active, "download") + " run at once";
+                                      count_of(capacity_.max_active, "download") +
+                                      (capacity_.max_active == 1 ? " runs" : " run") + " at once";
     for (auto& [name, o] : owners_) {
       if (!o.tier) continue;
       std::string reason;
