@@ -10,10 +10,10 @@
 //   3. The others start in rounds. Downloading and uploading ones are active and hold a
 //      slot of their owner's tier and of the global limit. Each round, every owner with a
 //      queued download and a free tier slot starts one, oldest queue_seq first; owners take
-//      their turns in order of their most recent start (the one who started least recently
-//      first, then by name), so a user with one download is never behind a user with a
-//      thousand for more than one slot. Rounds go on until the global limit is reached or
-//      nobody can start more.
+//      their turns in order of their most recent start of any download (the one who started
+//      least recently first, then by name), so a user with one download is never behind a
+//      user with a thousand for more than one slot. Rounds go on until the global limit is
+//      reached or nobody can start more.
 //   4. A download of known size starts only if its remaining bytes fit in the free space
 //      less the reserve less what the active (and just started) downloads still need.
 //      Otherwise it waits for disk space, and so do its owner's later downloads (an owner's
@@ -44,8 +44,10 @@ struct QueueEntry {
   std::int64_t queue_seq = 0;
   std::int64_t bytes_total = -1;  ///< -1 while unknown
   std::int64_t bytes_done = 0;
-  TimeMs retry_at = 0;  ///< failed: when it is due again; 0 when it is not to be retried
-  TimeMs started_at = 0;
+  TimeMs retry_at = 0;    ///< failed: when it is due again; 0 when it is not to be retried
+  TimeMs started_at = 0;  ///< the last start, 0 before the first: orders the owners' turns
+  /// Starts so far. schedule() goes by retry_at alone (the retry rule already left it 0 after
+  /// the last attempt); the count is here for the caller that applies a schedule.
   int attempts = 0;
 };
 
