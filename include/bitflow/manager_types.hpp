@@ -20,6 +20,7 @@ using TimeMs = std::int64_t;
 /// Where a download is in its life. The legal moves are in manager/state_machine:
 ///
 ///   queued → downloading → uploading → completed      (uploading only for remote sinks)
+///   downloading → queued       (its size, once known, does not fit on the disk yet)
 ///   queued | downloading | uploading → paused → queued (resume queues it again)
 ///   queued | downloading | uploading → failed → queued (retry)
 ///   any state but removed → removed
@@ -47,6 +48,12 @@ struct Tier {
 /// The two tiers every manager knows until configured otherwise: "free" (1 parallel
 /// download, at most 2 GiB) and "pro" (5 parallel, no size cap).
 [[nodiscard]] std::vector<Tier> default_tiers();
+
+/// How failed downloads are tried again: only failures a retry can help (a network error,
+/// a server's 5xx — not a 404 or a broken torrent), after a wait that doubles each time.
+struct RetryPolicy {
+  /// The wait after the first failure; it doubles after each further one.
+  std::chrono::milliseconds first_delay{30'000};
 
 /// One file of a download, with its own progress.
 struct DownloadFile {

@@ -79,7 +79,8 @@ class Sink {
   /// Every file is complete at its local path: delivers the rest, confirms each file (an
   /// S3 object's size is checked with HeadObject) and returns them in open()'s order.
   /// Throws bitflow::Error when delivery failed; the sink has then already aborted what it
-  /// started (see abort()).
+  /// started (see abort()). A suspend() while finish() waits makes it throw
+  /// std::errc::operation_canceled, with what was delivered kept for a later run.
   virtual boost::asio::awaitable<std::vector<DeliveredFile>> finish() = 0;
   /// Stops after the transfers running now, keeping what a later run needs to continue.
   virtual boost::asio::awaitable<void> suspend() = 0;

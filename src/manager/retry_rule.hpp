@@ -23,9 +23,6 @@
 
 namespace bitflow::manager {
 
-struct RetryPolicy {
-  /// The wait after the first failure; it doubles after each further one.
-  std::chrono::milliseconds first_delay{30'000};
   std::chrono::milliseconds max_delay{3'600'000};  ///< the doubling stops here
   /// Starts in all, the first one included: after this many, a failure is final.
   int max_attempts = 5;

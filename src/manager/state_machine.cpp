@@ -23,9 +23,10 @@ unsigned successors(S from) noexcept {
     case S::queued:
       return bit(S::downloading) | bit(S::paused) | bit(S::failed) | bit(S::removed);
     case S::downloading:
-      // completed directly when the sink is local: nothing to upload.
-      return bit(S::uploading) | bit(S::completed) | bit(S::paused) | bit(S::failed) |
-             bit(S::removed);
+      // completed directly when the sink is local: nothing to upload. Back to queued when
+      // its size, learnt only now, does not fit on the disk yet.
+      return bit(S::queued) | bit(S::uploading) | bit(S::completed) | bit(S::paused) |
+             bit(S::failed) | bit(S::removed);
     case S::uploading:
       return bit(S::completed) | bit(S::paused) | bit(S::failed) | bit(S::removed);
     case S::paused:

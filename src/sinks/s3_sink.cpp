@@ -368,6 +368,11 @@ struct S3Sink::Impl : std::enable_shared_from_this<S3Sink::Impl> {
     pump();
     while (!st.error && (st.in_flight > 0 || !queue.empty()))
       co_await wait();
+    // suspend() emptied the queue: completing now would make objects of the parts sent so
+    // far. The uploads stay as they are for a later run.
+    if (stopping && !st.error)
+      throw Error(std::make_error_code(std::errc::operation_canceled),
+                  "S3 upload: suspended before every part was sent");
     std::vector<DeliveredFile> delivered;
     try {
       if (st.error) throw Error(st.error, st.error_message);
