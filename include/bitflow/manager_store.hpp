@@ -10,6 +10,8 @@
 //   * Each call is atomic: it happens entirely or not at all, and once it has returned the
 //     change is durable (for SQLite in WAL mode with synchronous=NORMAL: durable across a
 //     crash of the process; a power cut may lose the last transactions, never corrupt).
+//     Inside transaction() the calls become durable together, when the outermost one ends.
+//     A read that spans several tables (a download and its files) sees one snapshot.
 //   * A Store is not thread-safe. Its owner (the manager, on its strand) makes the calls one
 //     at a time; a Store may be moved between threads between calls.
 //   * Failures of the database itself (cannot open, disk full, corrupt, locked by another
@@ -57,7 +59,7 @@ namespace bitflow::manager {
 enum class ListFilter {
   all,         ///< every download, in any state
   active,      ///< downloading or uploading: running now
-  queued,      ///< queued: waiting for a slot (or for its retry)
+  queued,      ///< queued: waiting for a slot
   unfinished,  ///< every state but the final ones: what a restarted manager picks up again
   finished,    ///< completed, failed or removed: the history
 };

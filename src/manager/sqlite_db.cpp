@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 #include "bitflow/error.hpp"
@@ -40,6 +41,7 @@ store_errc classify(int rc) noexcept {
 Query::~Query() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
+  *in_use_ = false;
 }
 
 void Query::check_bind(int rc, int index) {
@@ -151,10 +153,17 @@ Query Db::query(std::string_view sql, std::string_view what) {
     sqlite3_stmt* stmt = nullptr;
     const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                       SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-    if (rc != SQLITE_OK) fail(rc, std::string(what) + " (prepare)");
-    found = cache_.emplace(sql, std::unique_ptr<sqlite3_stmt, StatementDeleter>(stmt)).first;
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      fail(rc, std::string(what) + " (prepare)");
+    }
+    found =
+        cache_.emplace(sql, Cached{std::unique_ptr<sqlite3_stmt, StatementDeleter>(stmt)}).first;
   }
-  return Query(*this, found->second.get(), what);
+  Cached& cached = found->second;
+  if (cached.in_use)
+    throw std::logic_error("sqlite store: statement already in use: " + std::string(what));
+  return Query(*this, cached.stmt.get(), cached.in_use, what);
 }
 
 std::int64_t Db::changes() const noexcept {
@@ -193,6 +202,22 @@ Transaction::~Transaction() {
 void Transaction::commit() {
   db_.exec(outermost_ ? "COMMIT" : "RELEASE bitflow_nested", "commit");
   done_ = true;
+}
+
+// --- ReadSnapshot --------------------------------------------------------------------------
+
+ReadSnapshot::ReadSnapshot(Db& db) : db_(db), began_(!db.in_transaction()) {
+  if (began_) db_.exec("BEGIN DEFERRED", "begin read");
+}
+
+ReadSnapshot::~ReadSnapshot() {
+  if (!began_) return;
+  // A read changed nothing, so ending it cannot lose anything; a failure here has nobody to
+  // report to.
+  try {
+    db_.exec("COMMIT", "end read");
+  } catch (const Error&) {
+  }
 }
 
 }  // namespace bitflow::manager::detail

@@ -26,8 +26,10 @@ class Db;
 /// (a string literal).
 class Query {
  public:
-  Query(Db& db, sqlite3_stmt* stmt, std::string_view what) noexcept
-      : db_(&db), stmt_(stmt), what_(what) {}
+  Query(Db& db, sqlite3_stmt* stmt, bool& in_use, std::string_view what) noexcept
+      : db_(&db), stmt_(stmt), in_use_(&in_use), what_(what) {
+    in_use = true;
+  }
   ~Query();
   Query(const Query&) = delete;
   Query& operator=(const Query&) = delete;
@@ -53,6 +55,7 @@ class Query {
 
   Db* db_;
   sqlite3_stmt* stmt_;
+  bool* in_use_;
   std::string_view what_;
 };
 
@@ -68,7 +71,9 @@ class Db {
   /// `what` names the operation in the error message.
   void exec(const char* sql, std::string_view what);
   /// The statement for `sql`, prepared on first use and kept. `sql` must outlive the Db
-  /// (string literals): the cache is keyed by its text.
+  /// (string literals, function-local statics): the cache is keyed by its text. One Query
+  /// per statement at a time: asking again while the first is alive would reset it under
+  /// its reader, so that throws std::logic_error.
   [[nodiscard]] Query query(std::string_view sql, std::string_view what);
   /// Rows changed by the last INSERT, UPDATE or DELETE.
   [[nodiscard]] std::int64_t changes() const noexcept;
@@ -86,9 +91,14 @@ class Db {
     void operator()(sqlite3_stmt* stmt) const noexcept;
   };
 
+  struct Cached {
+    std::unique_ptr<sqlite3_stmt, StatementDeleter> stmt;
+    bool in_use = false;
+  };
+
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string_view, std::unique_ptr<sqlite3_stmt, StatementDeleter>> cache_;
+  std::unordered_map<std::string_view, Cached> cache_;
 };
 
 /// A transaction for the duration of a scope: the outermost one is BEGIN IMMEDIATE (it takes
@@ -107,6 +117,22 @@ class Transaction {
   Db& db_;
   bool outermost_;
   bool done_ = false;
+};
+
+/// One consistent view of the database for a read that takes several statements (a
+/// download's row, then its files): outside a transaction it opens a deferred one, which in
+/// WAL mode is a snapshot that writers of other connections neither block nor change. Inside
+/// a transaction it does nothing, the transaction being the snapshot already.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Db& db);
+  ~ReadSnapshot();
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  Db& db_;
+  bool began_;
 };
 
 }  // namespace bitflow::manager::detail

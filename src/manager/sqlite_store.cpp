@@ -4,7 +4,8 @@
 // cached on the connection. Invariants: every call is one SQLite transaction (a single
 // statement is one by itself; calls that write several tables open a Transaction), so a
 // crash leaves either all of a call or none of it; a download's rows in download_files are
-// exactly its `files`, in order. Threading: none of its own; the caller serializes calls
+// exactly its `files`, in order; reads that take several statements see one snapshot
+// (ReadSnapshot). Threading: none of its own; the caller serializes calls
 // (the Store contract).
 //
 // A download's state is stored as its name from this file's own table (kStateNames), not
@@ -275,6 +276,7 @@ std::vector<DownloadRecord> SqliteStore::read_downloads(Query& q) {
 
 std::optional<DownloadRecord> SqliteStore::get(const std::string& id) {
   static const std::string sql = std::string(kSelectDownloads) + "WHERE id = ?1";
+  detail::ReadSnapshot snapshot(db_);
   auto q = db_.query(sql, "get download");
   q.bind_text(1, id);
   auto found = read_downloads(q);
@@ -287,6 +289,7 @@ std::vector<DownloadRecord> SqliteStore::list(ListFilter filter,
   static const std::string sql = std::string(kSelectDownloads) +
                                  "WHERE instr(?1, ',' || state || ',') > 0 "
                                  "AND (?2 IS NULL OR owner = ?2) ORDER BY queue_seq, id";
+  detail::ReadSnapshot snapshot(db_);
   auto q = db_.query(sql, "list downloads");
   q.bind_text(1, filter_states(filter));
   if (owner) q.bind_text(2, *owner);  // unbound stays NULL: every owner
@@ -319,6 +322,7 @@ std::vector<DownloadRecord> SqliteStore::history(const std::string& owner) {
   static const std::string sql = std::string(kSelectDownloads) +
                                  "WHERE owner = ?1 AND state IN ('completed', 'failed', 'removed') "
                                  "ORDER BY finished_at DESC, queue_seq DESC, id";
+  detail::ReadSnapshot snapshot(db_);
   auto q = db_.query(sql, "read history");
   q.bind_text(1, owner);
   return read_downloads(q);
@@ -403,6 +407,7 @@ std::vector<Webhook> SqliteStore::read_webhooks(Query& q) {
 }
 
 std::optional<Webhook> SqliteStore::webhook(const std::string& id) {
+  detail::ReadSnapshot snapshot(db_);
   auto q = db_.query("SELECT id, owner, url, secret FROM webhooks WHERE id = ?1", "get webhook");
   q.bind_text(1, id);
   auto found = read_webhooks(q);
@@ -411,6 +416,7 @@ std::optional<Webhook> SqliteStore::webhook(const std::string& id) {
 }
 
 std::vector<Webhook> SqliteStore::webhooks(const std::optional<std::string>& owner) {
+  detail::ReadSnapshot snapshot(db_);
   auto q = db_.query(
       "SELECT id, owner, url, secret FROM webhooks WHERE (?1 IS NULL OR owner = ?1) ORDER BY id",
       "list webhooks");

@@ -565,3 +565,35 @@ TEST_CASE("a file that is not a database is refused, naming it", "[manager][stor
   CHECK_THAT(message, Catch::Contains(path.string()));
   CHECK_THROWS_AS(open_sqlite_store(tmp.path / "missing-folder" / "x.db"), bitflow::Error);
 }
+
+TEST_CASE("two stores on one file see each other's writes", "[manager][store]") {
+  TempFolder tmp("bitflow-store");
+  const auto path = tmp.path / "shared.db";
+  auto first = open_sqlite_store(path);
+  auto second = open_sqlite_store(path);
+
+  first->insert(make_record("dl", "alice", DownloadState::queued, first->next_queue_seq()));
+  auto seen = second->get("dl");
+  REQUIRE(seen);
+  seen->state = DownloadState::downloading;
+  REQUIRE(second->update(*seen));
+  CHECK(first->get("dl")->state == DownloadState::downloading);
+  // The counter is in the file, so the two never hand out the same number.
+  const std::int64_t a = first->next_queue_seq();
+  const std::int64_t b = second->next_queue_seq();
+  CHECK(a != b);
+  CHECK(first->next_queue_seq() > b);
+}
+
+TEST_CASE("a cached statement is handed to one query at a time", "[manager][store]") {
+  detail::Db db(":memory:");
+  {
+    auto q = db.query("SELECT 1", "first use");
+    CHECK_THROWS_AS(db.query("SELECT 1", "second use"), std::logic_error);
+    REQUIRE(q.step());
+    CHECK(q.column_int(0) == 1);
+  }
+  auto again = db.query("SELECT 1", "after the first ended");
+  REQUIRE(again.step());
+  CHECK(again.column_int(0) == 1);
+}
