@@ -157,14 +157,16 @@ class Store {
   /// At most `limit` live deliveries whose next_attempt_at <= now, earliest first (then by
   /// created_at and delivery_id).
   [[nodiscard]] virtual std::vector<Delivery> due(TimeMs now, int limit) = 0;
-  /// The delivery succeeded: deletes it. False when it is not in the outbox.
+  /// The delivery succeeded: deletes it (a dead one too, say after a manual retry). False
+  /// when it is not in the outbox.
   [[nodiscard]] virtual bool mark_delivered(const std::string& delivery_id) = 0;
   /// An attempt failed and another is due at next_attempt_at. False when the delivery is not
   /// in the outbox or is dead.
   [[nodiscard]] virtual bool reschedule(const std::string& delivery_id, int attempts,
                                         TimeMs next_attempt_at, const std::string& last_error) = 0;
   /// The sender gives up: the delivery leaves due() for good and shows in dead_deliveries().
-  /// False when it is not in the outbox or is already dead.
+  /// False when it is not in the outbox or is already dead. dead_at must be after the epoch
+  /// (0 is stored as 1 ms, since 0 means "alive").
   [[nodiscard]] virtual bool mark_dead(const std::string& delivery_id, int attempts,
                                        int last_status, const std::string& last_error,
                                        TimeMs dead_at) = 0;
