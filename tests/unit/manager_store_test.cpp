@@ -414,7 +414,9 @@ TEST_CASE("resume data is any bytes, replaced whole, and only for known download
   store->insert(make_record("dl", "alice", DownloadState::downloading, 1));
   CHECK_FALSE(store->get_resume("dl"));
 
-  const std::string binary("d5:bytes3:\0\xff\x01e", 15);
+  // Built char by char: a NUL, a byte above 0x7f, a control byte, none of them text.
+  const std::string binary = std::string("d5:bytes3:") + '\0' + '\xff' + '\x01' + 'e';
+  REQUIRE(binary.size() == 14);
   REQUIRE(store->put_resume("dl", binary));
   CHECK(store->get_resume("dl") == binary);
   REQUIRE(store->put_resume("dl", "short"));
@@ -545,7 +547,9 @@ TEST_CASE("a migration step applies whole or not at all, in order", "[manager][s
       {3, "CREATE TABLE three (x INTEGER); INSERT INTO no_such_table VALUES (3)"},
   };
   CHECK(detail::migrate(db, std::span(good, 1)) == 1);
-  error_of([&] { (void)detail::migrate(db, broken); }, store_errc::database_error);
+  const std::string message =
+      error_of([&] { (void)detail::migrate(db, broken); }, store_errc::database_error);
+  CHECK_THAT(message, Catch::Contains("migrate to schema 3") && Catch::Contains("no_such_table"));
   // Step 2 committed before step 3 failed; step 3's table went with its transaction.
   CHECK(count_rows(db, "SELECT max(version) FROM schema_version") == 2);
   CHECK(count_rows(db, "SELECT count(*) FROM two") == 1);
@@ -596,4 +600,21 @@ TEST_CASE("a cached statement is handed to one query at a time", "[manager][stor
   auto again = db.query("SELECT 1", "after the first ended");
   REQUIRE(again.step());
   CHECK(again.column_int(0) == 1);
+}
+
+TEST_CASE("a row bitflow cannot read is reported as corrupt, naming the download",
+          "[manager][store]") {
+  TempFolder tmp("bitflow-store");
+  const auto path = tmp.path / "manager.db";
+  auto store = open_sqlite_store(path);
+  DownloadRecord record = make_record("dl", "alice", DownloadState::queued, 1);
+  record.file_priorities = {1, 0};
+  store->insert(record);
+  {
+    detail::Db raw(path);
+    raw.exec("UPDATE downloads SET file_priorities = '1,x' WHERE id = 'dl'", "damage the row");
+  }
+  const std::string message = error_of([&] { (void)store->get("dl"); }, store_errc::corrupt);
+  CHECK_THAT(message,
+             Catch::Contains("read download dl") && Catch::Contains("unreadable file priorities"));
 }
