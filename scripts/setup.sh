@@ -9,7 +9,7 @@ packages=(
   # build
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libcurl4-openssl-dev libfmt-dev libspdlog-dev libpugixml-dev catch2
+  libssl-dev libcurl4-openssl-dev libfmt-dev libspdlog-dev libpugixml-dev libsqlite3-dev catch2
   # sanitizers and libFuzzer
   clang libclang-rt-14-dev
   # third-party programs the integration tests and the demo run against

@@ -63,6 +63,8 @@ main() {
   expect_in_package "$cli_deb" usr/bin/bitflow usr/share/doc/bitflow/copyright
   dpkg-deb -f "$dev_deb" Depends | grep -q libcurl4-openssl-dev ||
     die "libbitflow-dev does not depend on libcurl4-openssl-dev"
+  dpkg-deb -f "$dev_deb" Depends | grep -q libsqlite3-dev ||
+    die "libbitflow-dev does not depend on libsqlite3-dev"
   grep -q "MIT License" <(dpkg-deb --fsys-tarfile "$cli_deb" | tar -xO ./usr/share/doc/bitflow/copyright) ||
     die "the bitflow package does not carry the MIT license"
 
