@@ -54,6 +54,13 @@ struct Tier {
 struct RetryPolicy {
   /// The wait after the first failure; it doubles after each further one.
   std::chrono::milliseconds first_delay{30'000};
+  std::chrono::milliseconds max_delay{3'600'000};  ///< the doubling stops here
+  /// Starts in all, the first one included: after this many, a failure is final.
+  int max_attempts = 5;
+  /// Each wait is shortened by a pseudo-random part of up to this fraction (0 … 1), so that
+  /// downloads that failed together do not all come back at the same instant.
+  double jitter = 0.2;
+};
 
 /// One file of a download, with its own progress.
 struct DownloadFile {

@@ -23,14 +23,6 @@
 
 namespace bitflow::manager {
 
-  std::chrono::milliseconds max_delay{3'600'000};  ///< the doubling stops here
-  /// Starts in all, the first one included: after this many, a failure is final.
-  int max_attempts = 5;
-  /// Each wait is shortened by a pseudo-random part of up to this fraction (0 … 1), so that
-  /// downloads that failed together do not all come back at the same instant.
-  double jitter = 0.2;
-};
-
 /// Whether a failure with this code is worth another attempt (see above). An empty code
 /// (a failure the fetcher gave no code for) is not.
 [[nodiscard]] bool is_retryable(const std::error_code& code) noexcept;

@@ -1,0 +1,155 @@
+// bitflow/manager.hpp — the download manager: a durable queue of downloads from any source
+// (torrent, magnet, http/ftp/sftp, s3://, a registered fetcher) into a destination (a
+// local folder or s3://bucket/prefix/), per-user tiers, events to listeners and webhooks,
+// a history, and state that survives a restart or a kill -9.
+//
+//   Manager m(io, options, open_sqlite_store("bitflow.db"), &session);
+//   m.subscribe([](const Event& e) { std::cout << to_string(e.kind) << ' ' << e.download.name; });
+//   m.start();
+//   std::string id = m.add("magnet:?xt=urn:btih:…", {.owner = "alice"});
+//
+// How a download runs: it waits in its owner's queue until the scheduler (tiers, fairness
+// across users, the global limit, disk space) starts it; its fetcher then downloads into
+// a folder of its own under ManagerOptions::work_dir; once the fetcher completed, the
+// files go to the destination (moved into a local folder, or uploaded to S3: the state is
+// then "uploading"); only when the destination confirmed every file is the download
+// completed. Failures a retry can help (the network, a server's 5xx) are retried with a
+// growing wait (RetryPolicy); others fail at once with the reason.
+//
+// After a restart, start() picks everything up again: queued downloads keep their order,
+// running ones resume from what their fetcher left on disk (a torrent's verified pieces,
+// a URL's .part file), an interrupted S3 upload lists the parts S3 has and sends the rest.
+//
+// Threading: the manager belongs to its io_context; call it and receive its events on that
+// context's thread.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bitflow/fetcher_registry.hpp"
+#include "bitflow/manager_store.hpp"
+#include "bitflow/manager_types.hpp"
+#include "bitflow/s3_types.hpp"
+#include "bitflow/session.hpp"
+
+namespace bitflow::manager {
+
+struct ManagerOptions {
+  /// Where downloads are fetched: one folder per download, named by its id. A download
+  /// without a destination stays there.
+  std::filesystem::path work_dir = "downloads";
+  std::vector<Tier> tiers = default_tiers();
+  /// The tier of a user without one of their own (set_user_tier).
+  std::string default_tier = "free";
+  /// Downloads running at once over all users; 0: only the tiers limit them.
+  int max_active = 0;
+  /// Space on work_dir's volume that is never handed to downloads (bytes).
+  std::int64_t disk_reserve = std::int64_t{1} << 30;
+  RetryPolicy retry;
+  /// At most one progress event per download in this time.
+  std::chrono::milliseconds progress_interval{500};
+  /// Settings every fetcher starts from (URL timeouts, TLS, trackers, peers…);
+  /// output_dir and file_priorities are the manager's.
+  FetchOptions fetch;
+  /// S3 destinations: credentials, region, endpoint; nullopt: s3::settings_from_environment()
+  /// when the first S3 destination is used.
+  std::optional<s3::ClientSettings> s3;
+  std::uint64_t s3_part_size = 8u << 20;
+  int s3_parallel_parts = 8;
+  /// How often the scheduler looks again without being asked (disk space changes, retries
+  /// come due).
+  std::chrono::milliseconds tick{1000};
+};
+
+/// What add() takes besides the source.
+struct AddOptions {
+  std::string owner = "default";
+  /// A local folder or s3://bucket/prefix/; empty: the files stay in the download's own
+  /// folder under work_dir.
+  std::string destination;
+  /// Torrents: a priority per file, 0 skips it; empty: every file.
+  std::vector<int> file_priorities;
+  /// Shown instead of the name the source gives.
+  std::string name;
+};
+
+/// Which downloads get_all() returns.
+enum class Filter { all, active, queued, finished };
+
+class Manager {
+ public:
+  using Listener = std::function<void(const Event&)>;
+
+  /// `store` keeps everything durable; `session` runs torrents and magnets (nullptr: those
+  /// sources are refused). The session must outlive the manager. Nothing runs until start().
+  Manager(boost::asio::io_context& io, ManagerOptions options, std::unique_ptr<Store> store,
+          Session* session);
+  ~Manager();
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  /// Loads the store, picks up what was running, and starts scheduling.
+  void start();
+  /// Stops every running download and upload so that the next start() continues them (their
+  /// state stays downloading/uploading in the store). The manager does nothing afterwards.
+  boost::asio::awaitable<void> shutdown();
+
+  /// Queues a download; returns its id. Throws bitflow::Error: fetch::errc::bad_url for a
+  /// source nobody fetches, errc::queue_full when the owner's tier allows no more queued
+  /// downloads, std::errc::invalid_argument for a bad destination or owner.
+  std::string add(const std::string& source, const AddOptions& options = {});
+  /// A .torrent file (as add(path)).
+  std::string create_from_torrent(const std::filesystem::path& torrent,
+                                  const AddOptions& options = {});
+
+  /// Downloads in the filter's states, of one owner or of everyone, in queue order.
+  [[nodiscard]] std::vector<DownloadRecord> get_all(Filter filter = Filter::all,
+                                                    const std::optional<std::string>& owner = {});
+  [[nodiscard]] std::optional<DownloadRecord> get_one(const std::string& id);
+
+  /// Throw bitflow::Error: errc::not_found for an unknown id, errc::illegal_transition for a
+  /// move the state machine refuses ("cannot pause a completed download").
+  void pause(const std::string& id);
+  void resume(const std::string& id);
+  /// Removes downloads (state removed, kept in the history); with delete_data their files
+  /// (the download's folder, and the delivered files in a local destination) go too. An
+  /// unknown id throws errc::not_found before anything is removed.
+  void remove(const std::vector<std::string>& ids, bool delete_data);
+
+  /// The owner's finished downloads (completed, failed for good, removed), newest first.
+  [[nodiscard]] std::vector<DownloadRecord> history(const std::string& owner);
+  /// Forgets them; returns how many.
+  std::int64_t clear_history(const std::string& owner);
+
+  /// Puts a user in a tier (a name in ManagerOptions::tiers; throws errc::unknown_tier
+  /// otherwise); "" returns them to the default tier.
+  void set_user_tier(const std::string& owner, const std::string& tier);
+
+  /// What a source holds, through the FetcherRegistry (see FetcherRegistry::inspect).
+  void inspect(const std::string& source, std::function<void(Inspection)> done);
+  /// The registry: add fetchers of your own before start().
+  [[nodiscard]] FetcherRegistry& fetchers();
+
+  /// Every event of every download, in order, on the io_context's thread. A listener that
+  /// throws is logged and otherwise ignored. Returns a handle for unsubscribe().
+  int subscribe(Listener listener);
+  void unsubscribe(int handle);
+
+  /// The store, for what the manager does not wrap (webhooks live there).
+  [[nodiscard]] Store& store();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace bitflow::manager
