@@ -1,7 +1,7 @@
 // manager_events — queues downloads in a bitflow::manager::Manager and prints every event:
 //
 //   manager_events --db FILE --work DIR [--to DEST] [--owner USER] [--peer HOST:PORT]...
-//                  [--parallel N] [SOURCE...]
+//                  [--parallel N] [--connections N] [SOURCE...]
 //
 // SOURCE: anything bitflow fetches (a .torrent, a magnet link, an http/ftp/sftp URL,
 // s3://bucket/key). DEST: a folder or s3://bucket/prefix/ (S3 settings from the AWS_*
@@ -27,7 +27,7 @@ namespace {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "manager_events: %s\nusage: manager_events --db FILE --work DIR [--to DEST] "
-               "[--owner USER] [--peer HOST:PORT]... [--parallel N] [SOURCE...]\n",
+               "[--owner USER] [--peer HOST:PORT]... [--parallel N] [--connections N] [SOURCE...]\n",
                why);
   std::exit(2);
 }
@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   namespace m = bitflow::manager;
   std::string db, work, destination, owner = "default";
   std::vector<std::string> sources, peers;
-  int parallel = 0;
+  int parallel = 0, connections = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
       owner = value();
     else if (arg == "--peer")
       peers.push_back(value());
+    else if (arg == "--connections")
+      connections = std::atoi(value().c_str());
     else if (arg == "--parallel")
       parallel = std::atoi(value().c_str());
     else if (arg.rfind("--", 0) == 0)
@@ -76,6 +78,7 @@ int main(int argc, char** argv) {
     options.disk_reserve = 0;
     options.fetch.peers = peers;
     options.fetch.use_trackers = peers.empty();
+    if (connections > 0) options.fetch.url.connections = connections;
     if (parallel > 0) options.tiers = {{"free", parallel, 0, 0, 0, 0}};
     m::Manager manager(io, options, m::open_sqlite_store(db), &session);
 
