@@ -57,10 +57,14 @@ class FakeFetcher final : public Fetcher {
   }
   void start() override {
     const int n = ++world_.starts[source_];
+    const std::string fail = param("fail", "0");
     st_.state = FetchState::running;
     st_.bytes_total = std::stoll(param("size", "1000"));
+    // The callback may destroy this fetcher (Fetcher's contract): a size over the tier's
+    // cap fails the download right here.
+    const auto alive = progress_sink();
     notify(st_);
-    const std::string fail = param("fail", "0");
+    if (alive.expired()) return;
     if (fail == "404") return end_failed(fetch::errc::server_refused, "HTTP 404 Not Found");
     if (n <= std::stoi(fail)) return end_failed(fetch::errc::gave_up, "connection reset");
     poll();
