@@ -1,4 +1,4 @@
-"""s3_fault_proxy.py PORT-FILE UPSTREAM [--rate=BYTES] [--upload-rate=BYTES] RULES...: an HTTP proxy on a free port of 127.0.0.1
+"""s3_fault_proxy.py PORT-FILE UPSTREAM [--rate=BYTES] [--upload-rate=BYTES] [--clock-ahead=SECONDS] RULES...: an HTTP proxy on a free port of 127.0.0.1
 (written to PORT-FILE once listening) that forwards every request to UPSTREAM (a moto_server
 URL) unchanged, Host header included, so signatures still verify, except the requests a
 rule picks, which get a fault instead of being forwarded.
@@ -7,12 +7,19 @@ A rule is METHOD:QUERY-PART:COUNT:FAULT. It matches a request of METHOD whose qu
 contains QUERY-PART ("partNumber=2", "uploadId="), COUNT times. FAULT is
   slowdown   503 with an <Error><Code>SlowDown</Code> body
   error200   200 with an <Error><Code>InternalError</Code> body
+  error500   500 with an <Error><Code>InternalError</Code> body
   reset      the connection closed without an answer
 Every fault served is logged to stderr as "fault METHOD TARGET FAULT", every answer
 forwarded as "sent METHOD TARGET STATUS BYTES" (the body bytes written before the client
 went away, when it did). --rate=BYTES writes each forwarded body at about BYTES per
 second (each connection on its own), so that a client can be stopped halfway;
---upload-rate=BYTES reads each request body that slowly, so that uploads are the slow side."""
+--upload-rate=BYTES reads each request body that slowly, so that uploads are the slow side.
+--clock-ahead=SECONDS runs the proxy's clock that far ahead of the machine's, as a server
+whose clock differs from the client's: its Date headers say so, and like S3 it refuses a
+request whose X-Amz-Date is more than 15 minutes off with 403 RequestTimeTooSkewed
+(logged as the fault "skewed")."""
+import calendar
+import email.utils
 import http.client
 import http.server
 import os
@@ -25,10 +32,14 @@ import urllib.parse
 port_file, upstream = sys.argv[1], urllib.parse.urlsplit(sys.argv[2])
 rate = None
 upload_rate = None
+clock_ahead = 0
 rules = []
 for text in sys.argv[3:]:
     if text.startswith("--rate="):
         rate = int(text[len("--rate="):])
+        continue
+    if text.startswith("--clock-ahead="):
+        clock_ahead = int(text[len("--clock-ahead="):])
         continue
     if text.startswith("--upload-rate="):
         upload_rate = int(text[len("--upload-rate="):])
@@ -48,6 +59,17 @@ class Proxy(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def date_time_string(self, timestamp=None):
+        return email.utils.formatdate(time.time() + clock_ahead, usegmt=True)
+
+    def skewed(self):
+        """Whether the request was signed more than 15 minutes off this proxy's clock."""
+        stamp = self.headers.get("X-Amz-Date")
+        if not clock_ahead or not stamp:
+            return False
+        signed = calendar.timegm(time.strptime(stamp, "%Y%m%dT%H%M%SZ"))
+        return abs(signed - (time.time() + clock_ahead)) > 15 * 60
 
     def pick_fault(self):
         query = urllib.parse.urlsplit(self.path).query
@@ -98,7 +120,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
 
     def handle_any(self):
         body = self.read_body(int(self.headers.get("Content-Length") or 0))
-        fault = self.pick_fault()
+        fault = "skewed" if self.skewed() else self.pick_fault()
         if fault:
             print("fault", self.command, self.path, fault, file=sys.stderr, flush=True)
             if fault == "reset":
@@ -107,6 +129,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 return
             if fault == "slowdown":
                 return self.answer(503, error_body("SlowDown"))
+            if fault == "skewed":
+                return self.answer(403, error_body("RequestTimeTooSkewed"))
+            if fault == "error500":
+                return self.answer(500, error_body("InternalError"))
             return self.answer(200, error_body("InternalError"))
         conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
         conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
