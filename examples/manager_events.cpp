@@ -1,7 +1,7 @@
 // manager_events — queues downloads in a bitflow::manager::Manager and prints every event:
 //
 //   manager_events --db FILE --work DIR [--to DEST] [--owner USER] [--peer HOST:PORT]...
-//                  [--parallel N] [--connections N] [SOURCE...]
+//                  [--parallel N] [--connections N] [--parallel-parts N] [SOURCE...]
 //
 // SOURCE: anything bitflow fetches (a .torrent, a magnet link, an http/ftp/sftp URL,
 // s3://bucket/key). DEST: a folder or s3://bucket/prefix/ (S3 settings from the AWS_*
@@ -27,7 +27,8 @@ namespace {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "manager_events: %s\nusage: manager_events --db FILE --work DIR [--to DEST] "
-               "[--owner USER] [--peer HOST:PORT]... [--parallel N] [--connections N] [SOURCE...]\n",
+               "[--owner USER] [--peer HOST:PORT]... [--parallel N] [--connections N] "
+               "[--parallel-parts N] [SOURCE...]\n",
                why);
   std::exit(2);
 }
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
   namespace m = bitflow::manager;
   std::string db, work, destination, owner = "default";
   std::vector<std::string> sources, peers;
-  int parallel = 0, connections = 0;
+  int parallel = 0, connections = 0, parallel_parts = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -59,6 +60,8 @@ int main(int argc, char** argv) {
       connections = std::atoi(value().c_str());
     else if (arg == "--parallel")
       parallel = std::atoi(value().c_str());
+    else if (arg == "--parallel-parts")  // S3 parts in flight at once
+      parallel_parts = std::atoi(value().c_str());
     else if (arg.rfind("--", 0) == 0)
       usage(("unknown option " + arg).c_str());
     else
@@ -79,6 +82,7 @@ int main(int argc, char** argv) {
     options.fetch.peers = peers;
     options.fetch.use_trackers = peers.empty();
     if (connections > 0) options.fetch.url.connections = connections;
+    if (parallel_parts > 0) options.s3_parallel_parts = parallel_parts;
     if (parallel > 0) options.tiers = {{"free", parallel, 0, 0, 0, 0}};
     m::Manager manager(io, options, m::open_sqlite_store(db), &session);
 

@@ -119,6 +119,8 @@ class Manager {
   /// Throw bitflow::Error: errc::not_found for an unknown id, errc::illegal_transition for a
   /// move the state machine refuses ("cannot pause a completed download").
   void pause(const std::string& id);
+  /// Queues a paused download again — or a failed one, as the user's retry: its attempts
+  /// count from zero again, and what it fetched before is kept.
   void resume(const std::string& id);
   /// Removes downloads (state removed, kept in the history); with delete_data their files
   /// (the download's folder, and the delivered files in a local destination) go too. An

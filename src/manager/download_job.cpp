@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "bitflow/log.hpp"
+#include "storage/fs_util.hpp"
 
 namespace bitflow::manager {
 
@@ -16,6 +17,12 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 namespace {
+
+// Written into the download's folder once its fetcher completed. A job started again for
+// the same download (after a restart, a pause or a failed upload) then delivers what the
+// folder holds instead of fetching again: a URL fetcher would take the finished file for
+// someone else's and download the whole thing anew under another name.
+constexpr const char* fetched_marker = ".bitflow-fetched";
 
 bool is_own_file(const std::string& name) {
   const auto ends_with = [&](std::string_view suffix) {
@@ -113,6 +120,14 @@ void DownloadJob::report(JobReport r) {
 }
 
 void DownloadJob::start() {
+  std::error_code ec;
+  if (fs::exists(settings_.folder / fetched_marker, ec)) {
+    delivering_ = true;
+    asio::post(io_, [self = shared_from_this()] {
+      if (!self->over_) asio::co_spawn(self->io_, deliver(self), asio::detached);
+    });
+    return;
+  }
   FetchOptions options = settings_.fetch;
   options.output_dir = settings_.folder;
   try {
@@ -141,6 +156,7 @@ void DownloadJob::on_fetch(const FetchStatus& status) {
     case FetchState::completed:
       if (delivering_) break;
       delivering_ = true;
+      mark_fetched();
       report(progress_report(status));
       // Not from inside the fetcher's callback: delivery destroys the fetcher first.
       asio::co_spawn(io_, deliver(shared_from_this()), asio::detached);
@@ -155,6 +171,14 @@ void DownloadJob::on_fetch(const FetchStatus& status) {
     default:
       break;  // paused or cancelled: only by this job, which reports nothing for them
   }
+}
+
+void DownloadJob::mark_fetched() {
+  // Best effort: without the marker a later job fetches again, which costs time, not data.
+  ErrorInfo error;
+  if (!storage::detail::write_atomically(settings_.folder, fetched_marker, "", error))
+    logger()->warn("manager: {}: cannot mark the fetch as complete: {}", settings_.folder.string(),
+                   error.message);
 }
 
 asio::awaitable<void> DownloadJob::report_uploads(std::shared_ptr<DownloadJob> self,

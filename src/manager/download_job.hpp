@@ -67,8 +67,9 @@ class DownloadJob : public std::enable_shared_from_this<DownloadJob> {
   DownloadJob(const DownloadJob&) = delete;
   DownloadJob& operator=(const DownloadJob&) = delete;
 
-  /// Makes the fetcher and starts it. A source that cannot be fetched reports failed
-  /// (posted, never from inside this call).
+  /// Makes the fetcher and starts it — or, when an earlier job for the same folder fetched
+  /// everything already, delivers what the folder holds. A source that cannot be fetched
+  /// reports failed (posted, never from inside this call).
   void start();
   /// Stops for now, keeping what a later job for the same download continues from: the
   /// fetcher's data and resume files, the S3 upload state. No reports after this.
@@ -78,6 +79,7 @@ class DownloadJob : public std::enable_shared_from_this<DownloadJob> {
 
  private:
   void on_fetch(const FetchStatus& status);
+  void mark_fetched();
   static boost::asio::awaitable<void> deliver(std::shared_ptr<DownloadJob> self);
   static boost::asio::awaitable<void> report_uploads(std::shared_ptr<DownloadJob> self,
                                                      std::shared_ptr<bool> running);

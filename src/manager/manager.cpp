@@ -585,6 +585,17 @@ void Manager::pause(const std::string& id) {
 
 void Manager::resume(const std::string& id) {
   auto& s = *impl_;
+  if (!s.live.count(id)) {
+    // A download that failed for good is in the history only: resuming it is the user's
+    // retry, with a fresh count of attempts.
+    std::optional<DownloadRecord> stored = s.store->get(id);
+    if (stored && stored->state == S::failed) {
+      stored->attempts = 0;
+      stored->retry_at = 0;
+      stored->finished_at = 0;
+      s.live.emplace(id, std::move(*stored));
+    }
+  }
   DownloadRecord& record = s.live_record(id);
   if (ErrorInfo refused = check_transition(record.state, S::queued)) refused.raise();
   s.set_state(record, S::queued, EventKind::resumed);

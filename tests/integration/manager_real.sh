@@ -4,7 +4,9 @@
 # from nginx into a local folder, a magnet link into moto_server (auth mode), and a kill -9
 # of the process running the manager in the middle of a download into moto: run again on
 # the same database it finishes the object byte-identical, having fetched at most 10 % of
-# the file twice. Every event line is checked for the order added → started → finished.
+# the file twice; a kill -9 in the middle of the upload to moto: run again, the parts S3 had
+# are not sent again (counted at a proxy). Every event line is checked for the order
+# added → started → finished.
 # Skips when moto (only in this machine image's pyenv Python) is absent.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -105,5 +107,44 @@ same_object "killed/long.bin" "$www/long.bin"
 sent=$(nginx_bytes_sent /slow/)
 echo "   nginx sent $sent bytes for a $size-byte file over both runs"
 ((sent * 10 <= size * 11)) || die "$sent bytes fetched for $size: more than 10 % twice"
+no_orphans
+step "kill -9 of the manager mid-upload into moto, then the same database again"
+# Uploads through a proxy that reads each part at 1 MiB/s, one 8 MiB part at a time (three
+# parts: 8, 8 and 4 MiB): the kill comes once S3 has a part, while the next one is on its way.
+random_file "$www/upload.bin" $((20 * 1024 * 1024 + 9))
+start_s3_fault_proxy "$SCRATCH/proxy" "$MOTO_URL" --upload-rate=$((1024 * 1024)) ||
+  die "the throttling proxy did not start"
+args=(--db "$SCRATCH/upload.db" --work "$SCRATCH/work-u" --to "s3://$B/up/" --parallel-parts 1)
+AWS_ENDPOINT_URL=$FAULT_PROXY_URL "$EVENTS" "${args[@]}" "$NGINX_URL/upload.bin" \
+  >"$SCRATCH/up1.log" 2>&1 </dev/null &
+pid=$!
+deadline=$((SECONDS + 60))
+had=0
+while ((had < 1)); do
+  kill -0 "$pid" 2>/dev/null || die "the first run ended early: $(cat "$SCRATCH/up1.log")"
+  ((SECONDS < deadline)) || die "no part reached S3 within 60 s: $(cat "$SCRATCH/up1.log")"
+  upload=$("$AWS_CLI" s3api list-multipart-uploads --bucket "$B" \
+    --query 'Uploads[?Key==`up/upload.bin`].UploadId' --output text)
+  if [[ -n $upload && $upload != None ]]; then
+    had=$("$AWS_CLI" s3api list-parts --bucket "$B" --key up/upload.bin --upload-id "$upload" \
+      --query 'length(Parts)' --output text 2>/dev/null || echo 0)
+    [[ $had =~ ^[0-9]+$ ]] || had=0
+  fi
+  ((had >= 1)) || sleep 0.1 # poll interval of a deadline-bounded wait
+done
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+grep -q "^updated .* uploading " "$SCRATCH/up1.log" || die "not killed while uploading: $(cat "$SCRATCH/up1.log")"
+had=$("$AWS_CLI" s3api list-parts --bucket "$B" --key up/upload.bin --upload-id "$upload" \
+  --query 'length(Parts)' --output text)
+# parts_sent: the UploadParts the proxy forwarded and S3 took.
+parts_sent() { grep -c '^sent PUT .*partNumber=.* 200 ' "$SCRATCH/proxy/faults.log" || true; }
+before=$(parts_sent)
+AWS_ENDPOINT_URL=$FAULT_PROXY_URL run_manager "$SCRATCH/up2.log" "${args[@]}"
+grep -q "^finished " "$SCRATCH/up2.log" || die "the second run did not finish it: $(cat "$SCRATCH/up2.log")"
+resent=$(($(parts_sent) - before))
+echo "   S3 had $had of 3 parts after the kill; the second run sent $resent"
+((resent <= 3 - had)) || die "the second run sent $resent parts; S3 already had $had of 3"
+same_object "up/upload.bin" "$www/upload.bin"
 no_orphans
 echo "the manager delivered every source"

@@ -343,3 +343,23 @@ TEST_CASE("a listener that throws does not hurt the manager or the others", "[ma
   bitflow::test::run_for(f.io, 50ms);
   CHECK(after == seen);
 }
+
+TEST_CASE("a download whose delivery failed is delivered again without fetching again",
+          "[manager]") {
+  Fixture f;
+  auto m = f.make(f.options());
+  m->start();
+  const fs::path done = f.tmp.path / "done";
+  fs::create_directories(done);
+  std::ofstream(done / "clash.bin") << "someone else's";
+  AddOptions add;
+  add.destination = done.string();
+  const std::string id = m->add("fake://clash.bin?size=64", add);
+  REQUIRE(f.wait_state(*m, id, DownloadState::failed));  // the folder refuses to replace
+  CHECK(m->get_one(id)->retry_at == 0);
+  fs::remove(done / "clash.bin");
+  m->resume(id);
+  REQUIRE(f.wait_state(*m, id, DownloadState::completed));
+  CHECK(f.world.starts["fake://clash.bin?size=64"] == 1);
+  CHECK(read_file(done / "clash.bin") == std::string(64, 'x'));
+}
