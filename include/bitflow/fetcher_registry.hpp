@@ -76,6 +76,11 @@ struct FetchOptions {
   bool use_trackers = true;
   bool sequential = false;
   SeedLimits seed;
+  /// Every kind of source: bytes/s for this download; 0: unlimited. URLs take the download
+  /// limit only (UrlFetchOptions::max_download_rate); torrents both, as their own limits
+  /// in the session.
+  std::int64_t download_rate_limit = 0;
+  std::int64_t upload_rate_limit = 0;
   /// The largest .torrent fetched from a URL (bytes).
   std::size_t max_torrent_size = 16u << 20;
 };

@@ -39,10 +39,12 @@ enum class DownloadState { queued, downloading, uploading, paused, completed, fa
 struct Tier {
   std::string name;
   int parallel_downloads = 1;
-  std::int64_t max_download_size = 0;    ///< bytes; 0: no cap
-  int max_queued = 0;                    ///< downloads waiting at once; 0: no cap
-  std::int64_t download_rate_limit = 0;  ///< bytes per second; 0: unlimited
-  std::int64_t upload_rate_limit = 0;    ///< bytes per second; 0: unlimited
+  std::int64_t max_download_size = 0;  ///< bytes; 0: no cap
+  int max_queued = 0;                  ///< downloads waiting at once; 0: no cap
+  /// Bytes per second for each of the user's downloads (not their sum); 0: unlimited.
+  /// URL downloads take the download limit; torrents both (upload: what they serve peers).
+  std::int64_t download_rate_limit = 0;
+  std::int64_t upload_rate_limit = 0;
 };
 
 /// The two tiers every manager knows until configured otherwise: "free" (1 parallel

@@ -108,6 +108,9 @@ struct UrlFetchOptions {
   /// ended and retried (headers, then silence, is the usual case).
   long low_speed_limit = 1;
   std::chrono::seconds low_speed_time{30};
+  /// At most this many bytes/s over the whole download; 0: unlimited. Split evenly over
+  /// `connections`, each held to its share by libcurl.
+  std::int64_t max_download_rate = 0;
   bool verify_tls = true;
   /// HTTPS/FTPS: trust these certificate authorities (PEM) instead of the system's.
   std::optional<std::filesystem::path> ca_file;

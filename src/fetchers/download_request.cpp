@@ -1,5 +1,7 @@
 #include "fetchers/download_request.hpp"
 
+#include <algorithm>
+
 #include "fetchers/source_kind.hpp"
 
 namespace bitflow::fetch {
@@ -14,6 +16,9 @@ net::HttpRequest download_request(const UrlFetchOptions& options, std::string_vi
   r.max_redirects = 10;
   r.low_speed_limit = options.low_speed_limit;
   r.low_speed_time = options.low_speed_time;
+  if (options.max_download_rate > 0)
+    r.max_recv_speed =
+        std::max<std::int64_t>(1, options.max_download_rate / std::max(1, options.connections));
   r.use_netrc = true;
   r.verify_tls = options.verify_tls;
   if (options.ca_file) r.ca_file = options.ca_file->string();

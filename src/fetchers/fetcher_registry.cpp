@@ -92,6 +92,7 @@ struct FetcherRegistry::Impl : std::enable_shared_from_this<Impl> {
                                                     const FetchOptions& options, ErrorInfo& error) {
     UrlFetchOptions settings = options.url;
     settings.output_dir = options.output_dir;
+    if (options.download_rate_limit > 0) settings.max_download_rate = options.download_rate_limit;
     if (what.kind != SourceKind::s3) {
       settings.url = source;
       return settings;

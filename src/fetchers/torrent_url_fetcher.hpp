@@ -27,6 +27,8 @@ void apply_torrent_options(Params& params, const FetchOptions& options) {
   params.use_trackers = options.use_trackers;
   params.sequential = options.sequential;
   params.seed = options.seed;
+  params.download_rate_limit = options.download_rate_limit;
+  params.upload_rate_limit = options.upload_rate_limit;
 }
 
 /// The AddTorrentParams a FetchOptions asks for.

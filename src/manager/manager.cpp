@@ -264,6 +264,9 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
     settings.folder = folder_of(record);
     settings.fetch = options.fetch;
     settings.fetch.file_priorities = record.file_priorities;
+    const Tier& tier = tier_of(record.owner);
+    settings.fetch.download_rate_limit = tier.download_rate_limit;
+    settings.fetch.upload_rate_limit = tier.upload_rate_limit;
     settings.destination = record.destination;
     settings.part_size = options.s3_part_size;
     settings.parallel_parts = options.s3_parallel_parts;

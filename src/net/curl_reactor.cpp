@@ -420,6 +420,8 @@ struct CurlReactor::Impl {
       curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, r.low_speed_limit);
       curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(r.low_speed_time.count()));
     }
+    if (r.max_recv_speed > 0)
+      curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(r.max_recv_speed));
     if (!r.reuse_connection) curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
     if (r.use_netrc) curl_easy_setopt(e, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
     if (r.ssh_known_hosts) curl_easy_setopt(e, CURLOPT_SSH_KNOWNHOSTS, r.ssh_known_hosts->c_str());

@@ -74,6 +74,8 @@ struct HttpRequest {
   /// usual case: headers, then silence.)
   long low_speed_limit = 0;
   std::chrono::seconds low_speed_time{0};
+  /// Receive at most this many bytes/s (CURLOPT_MAX_RECV_SPEED_LARGE); 0: unlimited.
+  std::int64_t max_recv_speed = 0;
   /// Keep the connection for later requests to the same server (off: close it after).
   bool reuse_connection = true;
   /// Take user and password from ~/.netrc (or $NETRC) when the URL has none.

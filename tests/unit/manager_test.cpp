@@ -34,6 +34,7 @@ namespace {
 struct FakeWorld {
   std::set<std::string> open_gates;
   std::map<std::string, int> starts;
+  std::map<std::string, std::int64_t> download_limits;  ///< FetchOptions::download_rate_limit
 };
 
 // "fake://NAME?size=N&gate=G&fail=K": writes NAME (N bytes) into its output folder and
@@ -139,6 +140,7 @@ struct Fixture {
     fake.matches = [](std::string_view s) { return s.rfind("fake://", 0) == 0; };
     fake.create = [this](asio::io_context& context, const std::string& source,
                          const FetchOptions& fo) {
+      world.download_limits[source] = fo.download_rate_limit;
       return std::make_unique<FakeFetcher>(context, world, source, fo.output_dir);
     };
     m->fetchers().add(std::move(fake));
@@ -362,4 +364,29 @@ TEST_CASE("a download whose delivery failed is delivered again without fetching 
   REQUIRE(f.wait_state(*m, id, DownloadState::completed));
   CHECK(f.world.starts["fake://clash.bin?size=64"] == 1);
   CHECK(read_file(done / "clash.bin") == std::string(64, 'x'));
+}
+
+TEST_CASE("a tier's rate limits reach its users' fetchers", "[manager]") {
+  Fixture f;
+  auto o = f.options();
+  Tier slow;
+  slow.name = "slow";
+  slow.download_rate_limit = 123'456;
+  Tier fast;
+  fast.name = "fast";
+  o.tiers = {slow, fast};
+  o.default_tier = "slow";
+  auto m = f.make(o);
+  m->set_user_tier("bob", "fast");
+  m->start();
+  AddOptions a;
+  a.owner = "ann";
+  AddOptions b;
+  b.owner = "bob";
+  const std::string x = m->add("fake://x", a);
+  const std::string y = m->add("fake://y", b);
+  REQUIRE(f.wait_state(*m, x, DownloadState::completed));
+  REQUIRE(f.wait_state(*m, y, DownloadState::completed));
+  CHECK(f.world.download_limits["fake://x"] == 123'456);
+  CHECK(f.world.download_limits["fake://y"] == 0);
 }
