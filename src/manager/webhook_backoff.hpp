@@ -10,7 +10,8 @@
 namespace bitflow::manager::detail {
 
 /// The time of the next attempt of a delivery whose attempt number `attempts` (1 for the
-/// first) failed at `now`, the first one having been at `first_attempt_at`:
+/// first) failed at `now`, the first one having been due at `first_attempt_at` (the sender
+/// passes Delivery::created_at):
 /// now + first_delay × 2^(attempts-1), capped at max_delay, less a jitter drawn from
 /// `seed`. nullopt when that time lies past first_attempt_at + give_up_after: the delivery
 /// is dead.

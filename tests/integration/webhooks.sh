@@ -106,7 +106,7 @@ download_id() {
 }
 
 COMMON=(--owner alice --webhook "$HOOK_URL" --webhook-secret "$SECRET"
-  --webhook-events added,started,finished)
+  --webhook-events "added,started,finished")
 
 step "the receiver is down while the download runs: deliveries fail, are retried, then arrive"
 start_manager "$SCRATCH/first.log" --db "$SCRATCH/first.db" --work "$SCRATCH/work1" \

@@ -205,10 +205,15 @@ TEST_CASE("a delivery that keeps failing past the retry window is dead and liste
   CHECK(f.dead[0].attempts >= 2);
   const auto listed = m->dead_deliveries("alice");
   REQUIRE(listed.size() == 2);
-  CHECK(listed[0].delivery_id == f.dead[0].delivery_id);
-  CHECK(listed[0].last_status == 503);
-  CHECK(listed[0].last_error == "HTTP 503");
-  CHECK(listed[0].dead_at > 0);
+  // Oldest death first; two in the same millisecond come by id.
+  CHECK(std::set<std::string>{listed[0].delivery_id, listed[1].delivery_id} ==
+        std::set<std::string>{f.dead[0].delivery_id, f.dead[1].delivery_id});
+  CHECK(listed[0].dead_at <= listed[1].dead_at);
+  for (const Delivery& d : listed) {
+    CHECK(d.last_status == 503);
+    CHECK(d.last_error == "HTTP 503");
+    CHECK(d.dead_at > 0);
+  }
   CHECK(m->deliveries_owed("alice") == 0);
   CHECK(m->dead_deliveries("bob").empty());
 }
@@ -271,4 +276,31 @@ TEST_CASE("webhooks are added, listed and removed per owner, and bad ones refuse
   CHECK(code_of([&] { m->add_webhook("alice", "https://x/", "k", {"finish"}); }) ==
         make_error_code(errc::bad_webhook));
   CHECK(m->webhooks("alice").size() == 1);  // nothing refused was stored
+}
+
+TEST_CASE("at most max_in_flight POSTs are on the way; a receiver past the timeout is retried",
+          "[webhooks]") {
+  Fixture f;
+  for (const char* path : {"/a", "/b", "/c"})
+    f.receiver.on(path, HttpReply::never_answer());
+  ManagerOptions o = f.options();
+  o.webhooks.max_in_flight = 2;
+  o.webhooks.timeout = 300ms;
+  auto m = f.make(o);
+  for (const char* path : {"/a", "/b", "/c"})
+    m->add_webhook("alice", f.receiver.url(path), "k", {"added"});
+  m->start();
+  AddOptions add;
+  add.owner = "alice";
+  m->add(f.files.url("/movie.mkv"), add);
+  REQUIRE(run_until(f.io, [&] { return f.heads.size() == 2; }));
+  test::run_for(f.io, 100ms);  // well inside the timeout: the third must still wait
+  CHECK(f.heads.size() == 2);
+  CHECK(f.failures.empty());
+
+  // The timeout frees the slots: the third goes out, the two are rescheduled.
+  REQUIRE(run_until(f.io, [&] { return f.heads.size() >= 3 && f.failures.size() >= 2; }));
+  CHECK_THAT(f.failures[0].second, Catch::Contains("timed out") || Catch::Contains("Timeout") ||
+                                       Catch::Contains("timeout"));
+  CHECK(f.failures[0].first.attempts == 1);
 }
