@@ -1,3 +1,5 @@
+// Webhook filters and validation. The URL check is Boost.URL's RFC 3986 parser plus the
+// scheme and a host: what libcurl would refuse later is refused when the user adds it.
 #include "manager/webhook_rules.hpp"
 
 #include <algorithm>

@@ -1,3 +1,9 @@
+// The webhook sender: a pass reads the heads of the webhooks' lines from the outbox and
+// starts a POST for each whose webhook has none on the way, up to max_in_flight; each
+// outcome is written to the store first, then reported, then another pass is posted. A
+// timer brings the next pass at the earliest known retry, or after poll_interval. Runs on
+// the io_context's thread; handlers hold the sender weakly, so a destroyed manager gets no
+// calls.
 #include "manager/webhook_sender.hpp"
 
 #include <boost/asio/post.hpp>

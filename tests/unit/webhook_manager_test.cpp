@@ -304,3 +304,20 @@ TEST_CASE("at most max_in_flight POSTs are on the way; a receiver past the timeo
                                        Catch::Contains("timeout"));
   CHECK(f.failures[0].first.attempts == 1);
 }
+
+TEST_CASE("a receiver's redirect is a failed attempt: the signed body goes nowhere else",
+          "[webhooks]") {
+  Fixture f;
+  f.receiver.on("/hook", HttpReply::redirect(f.receiver.url("/elsewhere"), 307));
+  f.receiver.on("/elsewhere", HttpReply::ok("took it"));
+  auto m = f.make(f.options());
+  m->add_webhook("alice", f.receiver.url("/hook"), "k", {"added"});
+  m->start();
+  AddOptions add;
+  add.owner = "alice";
+  m->add(f.files.url("/movie.mkv"), add);
+  REQUIRE(run_until(f.io, [&] { return f.failures.size() >= 2; }));
+  CHECK(f.delivered.empty());
+  for (const std::string& line : f.receiver.request_lines())
+    CHECK_THAT(line, Catch::StartsWith("POST /hook "));
+}
