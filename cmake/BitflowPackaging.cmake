@@ -21,7 +21,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_NAME libbitflow-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 # What a program built against the headers and the static library needs.
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "libboost1.81-dev, libboost-json1.81-dev, libssl-dev, libcurl4-openssl-dev, libfmt-dev, libspdlog-dev, libpugixml-dev, libsqlite3-dev")
+    "libboost1.81-dev, libboost-json1.81-dev, libboost-url1.81-dev, libssl-dev, libcurl4-openssl-dev, libfmt-dev, libspdlog-dev, libpugixml-dev, libsqlite3-dev")
 set(CPACK_COMPONENT_DEV_DESCRIPTION
     "bitflow: BitTorrent engine library - development files\n The static library, C++20 headers, CMake package (find_package(bitflow)) and pkg-config file of bitflow, a BitTorrent engine with pluggable fetchers and sinks.")
 set(CPACK_DEBIAN_CLI_PACKAGE_NAME bitflow)

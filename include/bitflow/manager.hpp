@@ -43,6 +43,34 @@
 
 namespace bitflow::manager {
 
+/// How the manager POSTs webhook deliveries (see Manager::add_webhook) and what it tells the
+/// application about them. The callbacks run on the io_context's thread; one that throws is
+/// logged and otherwise ignored.
+struct WebhookOptions {
+  /// The waits between attempts of a failed delivery and when it is given up (dead).
+  WebhookRetryPolicy retry;
+  /// POSTs on the way at once, over all webhooks; a webhook has at most one at a time, so
+  /// that its receiver gets its events in order.
+  int max_in_flight = 8;
+  std::chrono::milliseconds connect_timeout{10'000};
+  /// The whole attempt, connecting included: a receiver slower than this failed it.
+  std::chrono::milliseconds timeout{30'000};
+  /// How often the outbox is read when nothing else wakes the sender: deliveries another
+  /// process enqueued, or retries this one does not know are due.
+  std::chrono::milliseconds poll_interval{5'000};
+  /// Receivers' TLS certificates are checked against the system's authorities.
+  bool verify_tls = true;
+  /// An attempt failed (the error says how: "HTTP 500", "connection refused", a timeout…);
+  /// `delivery` holds the attempts made, last_status and, when it will be retried,
+  /// next_attempt_at.
+  std::function<void(const Delivery& delivery, const std::string& error)> on_delivery_failed;
+  /// The delivery was given up after its last failed attempt (on_delivery_failed came
+  /// first); it is in dead_deliveries() from now on.
+  std::function<void(const Delivery& delivery)> on_delivery_dead;
+  /// A receiver answered 2xx; the delivery has left the outbox.
+  std::function<void(const Delivery& delivery)> on_delivered;
+};
+
 struct ManagerOptions {
   /// Where downloads are fetched: one folder per download, named by its id. A download
   /// without a destination stays there.
@@ -68,6 +96,7 @@ struct ManagerOptions {
   /// How often the scheduler looks again without being asked (disk space changes, retries
   /// come due).
   std::chrono::milliseconds tick{1000};
+  WebhookOptions webhooks;
 };
 
 /// What add() takes besides the source.
@@ -146,7 +175,44 @@ class Manager {
   int subscribe(Listener listener);
   void unsubscribe(int handle);
 
-  /// The store, for what the manager does not wrap (webhooks live there).
+  // ---- webhooks -------------------------------------------------------------------------
+  // Each event of an owner's download is owed to every webhook of that owner whose filter
+  // wants it: a delivery enters the store's outbox in the same transaction as the change it
+  // reports, so neither a crash nor a restart loses it, and is then POSTed by the manager
+  // (after start(), also what an earlier run left owed):
+  //
+  //   POST <url>                      body: to_json(event) (bitflow/manager_json.hpp)
+  //   Content-Type: application/json
+  //   User-Agent: bitflow/<version>
+  //   X-Bitflow-Event: <event name>   X-Bitflow-Delivery: <delivery id, the same on retries>
+  //   X-Bitflow-Signature: sha256=<lowercase hex HMAC-SHA256 of the body bytes, keyed
+  //                                with the webhook's secret>
+  //
+  // A 2xx answer delivers it. Anything else (another status, no connection, a reset, a
+  // timeout) is tried again after WebhookOptions::retry's wait; a webhook's later events
+  // wait behind it, so each receiver sees its events in order. Past the retry window it is
+  // dead: kept for dead_deliveries() until the webhook is removed. A slow or absent
+  // receiver delays only its own deliveries, never the downloads or their events.
+
+  /// Registers a webhook for `owner`'s downloads and returns it with its new id. `events`:
+  /// names of EventKinds (to_string) it wants; empty: every event but progress. Throws
+  /// bitflow::Error with errc::bad_webhook when the URL is not an absolute http(s) URL, the
+  /// secret is empty, an event name is unknown or the owner is empty or over 128
+  /// characters; store_errc on a database failure.
+  Webhook add_webhook(const std::string& owner, const std::string& url, const std::string& secret,
+                      const std::vector<std::string>& events = {});
+  /// The owner's webhooks, ordered by id. They include the secret: an API that lists them
+  /// should not show it.
+  [[nodiscard]] std::vector<Webhook> webhooks(const std::string& owner);
+  /// Removes the owner's webhook with every delivery owed to it, dead ones included. Throws
+  /// errc::webhook_not_found when the owner has no webhook with that id.
+  void remove_webhook(const std::string& owner, const std::string& id);
+  /// Deliveries given up on, of one owner's webhooks or of all; oldest death first.
+  [[nodiscard]] std::vector<Delivery> dead_deliveries(const std::optional<std::string>& owner);
+  /// Deliveries still owed (not delivered, not dead) to one owner's webhooks or to all.
+  [[nodiscard]] std::int64_t deliveries_owed(const std::optional<std::string>& owner);
+
+  /// The store, for what the manager does not wrap.
   [[nodiscard]] Store& store();
 
  private:

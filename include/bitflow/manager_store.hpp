@@ -70,7 +70,8 @@ struct Webhook {
   std::string owner;   ///< the user whose downloads it reports
   std::string url;     ///< where deliveries are POSTed
   std::string secret;  ///< the key the manager signs each body with
-  /// The event names (to_string(EventKind)) it wants, in the order given; empty: all events.
+  /// The event names (to_string(EventKind)) it wants, in the order given; empty: every
+  /// event but progress.
   std::vector<std::string> events;
 };
 
@@ -157,6 +158,13 @@ class Store {
   /// At most `limit` live deliveries whose next_attempt_at <= now, earliest first (then by
   /// created_at and delivery_id).
   [[nodiscard]] virtual std::vector<Delivery> due(TimeMs now, int limit) = 0;
+  /// As due(), but only the head of each webhook's line: its oldest live delivery (in
+  /// enqueue order), when that one is due. A webhook whose head waits for a retry sends
+  /// nothing newer meanwhile, so a receiver sees one webhook's events in the order they
+  /// happened. Earliest first (then by enqueue order).
+  [[nodiscard]] virtual std::vector<Delivery> due_in_order(TimeMs now, int limit) = 0;
+  /// How many deliveries are still owed (live, not dead) to one owner's webhooks, or to all.
+  [[nodiscard]] virtual std::int64_t count_owed(const std::optional<std::string>& owner) = 0;
   /// The delivery succeeded: deletes it (a dead one too, say after a manual retry). False
   /// when it is not in the outbox.
   [[nodiscard]] virtual bool mark_delivered(const std::string& delivery_id) = 0;

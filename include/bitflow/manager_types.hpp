@@ -64,6 +64,18 @@ struct RetryPolicy {
   double jitter = 0.2;
 };
 
+/// How a webhook delivery that failed (no connection, a timeout, a status other than 2xx)
+/// is tried again: after a wait that doubles from first_delay up to max_delay, shortened by
+/// up to `jitter` of itself, for as long as the next attempt falls within give_up_after of
+/// the time the delivery was enqueued (its first attempt is due then, unless it waits
+/// behind an earlier delivery to the same webhook); then it is dead (Store::dead_deliveries).
+struct WebhookRetryPolicy {
+  std::chrono::milliseconds first_delay{10'000};
+  std::chrono::milliseconds max_delay{3'600'000};
+  std::chrono::milliseconds give_up_after{24 * 3'600'000};
+  double jitter = 0.2;  ///< 0 … 1
+};
+
 /// One file of a download, with its own progress.
 struct DownloadFile {
   std::string path;  ///< '/'-separated, relative to the download's folder

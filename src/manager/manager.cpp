@@ -2,7 +2,9 @@
 // (`live`) and written through to the store on every change; the scheduler decides from
 // them what starts, and a DownloadJob runs each started one. Every change of a download
 // goes through set_state() or changed(), which store it and emit the event, in that order:
-// a listener never hears of a state the store has not got.
+// a listener never hears of a state the store has not got. The deliveries an event owes
+// the owner's webhooks enter the store's outbox in the same transaction as the change, and
+// a WebhookSender POSTs them from there.
 #include "bitflow/manager.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -10,18 +12,22 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <map>
 #include <random>
 #include <set>
 
 #include "bitflow/log.hpp"
+#include "bitflow/manager_json.hpp"
 #include "bitflow/s3.hpp"
 #include "manager/download_job.hpp"
 #include "manager/manager_error.hpp"
 #include "manager/retry_rule.hpp"
 #include "manager/scheduler.hpp"
 #include "manager/state_machine.hpp"
+#include "manager/webhook_rules.hpp"
+#include "manager/webhook_sender.hpp"
 
 namespace bitflow::manager {
 
@@ -106,6 +112,9 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
   std::map<std::string, TimeMs> last_start;
   std::map<int, Listener> listeners;
   int next_listener = 1;
+  // Each owner's webhooks, as the store has them: looked up on every event.
+  std::map<std::string, std::vector<Webhook>> webhooks_of;
+  std::shared_ptr<detail::WebhookSender> sender;
   asio::steady_timer ticker;
   bool schedule_posted = false;
   bool running = false;
@@ -120,8 +129,17 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
 
   // ---- events -------------------------------------------------------------------------
 
-  void emit(EventKind kind, const DownloadRecord& record, std::vector<std::string> changed = {}) {
+  // Stores the download (unless `save_record` is false) and the deliveries the event owes
+  // the owner's webhooks, in one transaction; then tells the listeners.
+  void emit(EventKind kind, const DownloadRecord& record, std::vector<std::string> changed = {},
+            bool save_record = false) {
     Event event{kind, record, std::move(changed), now_ms()};
+    bool owed = false;
+    store->transaction([&] {
+      if (save_record) save(record);
+      owed = owe_webhooks(event);
+    });
+    if (owed) sender->poke();
     auto copy = listeners;  // a listener may unsubscribe (itself or others)
     for (auto& [handle, listener] : copy) {
       try {
@@ -138,18 +156,45 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
     if (!store->update(record)) store->insert(record);
   }
 
+  // Enqueues a delivery of `event` for each of the owner's webhooks that wants it; whether
+  // there was one.
+  bool owe_webhooks(const Event& event) {
+    auto it = webhooks_of.find(event.download.owner);
+    if (it == webhooks_of.end()) return false;
+    std::string body;
+    bool owed = false;
+    for (const Webhook& w : it->second) {
+      if (!detail::webhook_wants(w.events, event.kind)) continue;
+      if (body.empty()) body = boost::json::serialize(to_json(event));
+      Delivery d;
+      d.delivery_id = new_id();
+      d.webhook_id = w.id;
+      d.event = to_string(event.kind);
+      d.body = body;
+      d.next_attempt_at = event.at;
+      d.created_at = event.at;
+      store->enqueue(d);
+      owed = true;
+    }
+    return owed;
+  }
+
+  void load_webhooks() {
+    webhooks_of.clear();
+    for (Webhook& w : store->webhooks(std::nullopt))
+      webhooks_of[w.owner].push_back(std::move(w));
+  }
+
   // Moves a download to `to` (the state machine must allow it), stores it and emits `kind`.
   void set_state(DownloadRecord& record, S to, EventKind kind) {
     if (ErrorInfo refused = check_transition(record.state, to)) refused.raise();
     record.state = to;
     if (is_final(to)) record.finished_at = now_ms();
-    save(record);
-    emit(kind, record, {"state"});
+    emit(kind, record, {"state"}, true);
   }
 
   void changed(DownloadRecord& record, std::vector<std::string> fields) {
-    save(record);
-    emit(EventKind::updated, record, std::move(fields));
+    emit(EventKind::updated, record, std::move(fields), true);
   }
 
   // ---- lookups ------------------------------------------------------------------------
@@ -403,8 +448,7 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
     auto [it, first] = last_progress.try_emplace(record.id, now);
     if (!first && now - it->second < options.progress_interval) return;
     it->second = now;
-    save(record);
-    emit(EventKind::progress, record);
+    emit(EventKind::progress, record, {}, true);
   }
 
   // A failure: retried later when a retry can help and attempts are left, else final.
@@ -442,6 +486,9 @@ Manager::Manager(asio::io_context& io, ManagerOptions options, std::unique_ptr<S
     : impl_(std::make_shared<Impl>(io, std::move(options), std::move(store), session)) {
   if (!impl_->store)
     throw Error(std::make_error_code(std::errc::invalid_argument), "the manager needs a store");
+  impl_->sender =
+      std::make_shared<detail::WebhookSender>(io, *impl_->store, impl_->options.webhooks);
+  impl_->load_webhooks();
   for (const Tier& t : impl_->options.tiers)
     if (t.name == impl_->options.default_tier) return;
   throw Error(make_error_code(errc::unknown_tier),
@@ -451,6 +498,7 @@ Manager::Manager(asio::io_context& io, ManagerOptions options, std::unique_ptr<S
 Manager::~Manager() {
   impl_->running = false;
   impl_->ticker.cancel();
+  impl_->sender->stop();
   for (auto& [id, job] : impl_->jobs)
     asio::co_spawn(impl_->io, Impl::end_job(job, false), asio::detached);
   impl_->jobs.clear();
@@ -469,12 +517,14 @@ void Manager::start() {
     if (auto it = s.live.find(id); it != s.live.end()) s.start_job(it->second, false);
   s.request_schedule();
   s.tick();
+  s.sender->start();  // with what an earlier run left owed
 }
 
 asio::awaitable<void> Manager::shutdown() {
   auto self = impl_;
   self->running = false;
   self->ticker.cancel();
+  self->sender->stop();
   auto jobs = std::move(self->jobs);
   self->jobs.clear();
   for (auto& [id, job] : jobs)
@@ -505,10 +555,14 @@ std::string Manager::add(const std::string& source, const AddOptions& options) {
   record.file_priorities = options.file_priorities;
   record.created_at = now_ms();
   record.queue_seq = s.store->next_queue_seq();
-  s.store->insert(record);
   const std::string id = record.id;
-  s.live.emplace(id, record);
-  s.emit(EventKind::added, record);
+  s.live.emplace(id, record);  // before the event: a listener may already pause it
+  try {
+    s.emit(EventKind::added, record, {}, true);
+  } catch (...) {
+    s.live.erase(id);  // the store refused it: the download does not exist
+    throw;
+  }
 
   // What the source holds (its name and size) arrives later; the size lets the scheduler
   // check the tier's cap and the disk before the download starts.
@@ -679,6 +733,42 @@ int Manager::subscribe(Listener listener) {
 
 void Manager::unsubscribe(int handle) {
   impl_->listeners.erase(handle);
+}
+
+Webhook Manager::add_webhook(const std::string& owner, const std::string& url,
+                             const std::string& secret, const std::vector<std::string>& events) {
+  Webhook w;
+  w.id = new_id();
+  w.owner = owner;
+  w.url = url;
+  w.secret = secret;
+  w.events = events;
+  detail::check_webhook(w);
+  impl_->store->add_webhook(w);
+  impl_->webhooks_of[owner].push_back(w);
+  return w;
+}
+
+std::vector<Webhook> Manager::webhooks(const std::string& owner) {
+  return impl_->store->webhooks(owner);
+}
+
+void Manager::remove_webhook(const std::string& owner, const std::string& id) {
+  auto& s = *impl_;
+  const auto found = s.store->webhook(id);
+  if (!found || found->owner != owner)
+    throw Error(make_error_code(errc::webhook_not_found),
+                "user '" + owner + "' has no webhook '" + id + "'");
+  (void)s.store->remove_webhook(id);
+  s.load_webhooks();
+}
+
+std::vector<Delivery> Manager::dead_deliveries(const std::optional<std::string>& owner) {
+  return impl_->store->dead_deliveries(owner);
+}
+
+std::int64_t Manager::deliveries_owed(const std::optional<std::string>& owner) {
+  return impl_->store->count_owed(owner);
 }
 
 Store& Manager::store() {

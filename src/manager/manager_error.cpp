@@ -20,6 +20,10 @@ const char* describe(errc e) noexcept {
       return "the tier's queue is full";
     case errc::unknown_tier:
       return "the user's tier is not configured";
+    case errc::bad_webhook:
+      return "the webhook is not valid";
+    case errc::webhook_not_found:
+      return "no such webhook";
   }
   return nullptr;
 }

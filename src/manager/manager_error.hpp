@@ -14,6 +14,8 @@ enum class errc {
   never_fits,              ///< bigger than the download volume even when it is empty
   queue_full,              ///< the owner's tier queues no more downloads
   unknown_tier,            ///< an owner assigned to a tier that is not configured
+  bad_webhook,             ///< a webhook without an http(s) URL, a secret or known events
+  webhook_not_found,       ///< no webhook with that id (or not the caller's)
 };
 
 const std::error_category& category() noexcept;

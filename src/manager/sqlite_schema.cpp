@@ -108,8 +108,18 @@ CREATE INDEX deliveries_due ON webhook_deliveries (dead_at, next_attempt_at, cre
 CREATE INDEX deliveries_by_webhook ON webhook_deliveries (webhook_id);
 )sql";
 
+// Deliveries get their enqueue order (seq), so that the sender can send each webhook's in
+// the order its events happened: created_at ties within a millisecond, and SQLite may
+// renumber rowids on VACUUM. Rows from version 1 keep the order they were inserted in.
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE webhook_deliveries ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+UPDATE webhook_deliveries SET seq = rowid;
+CREATE INDEX deliveries_by_webhook_seq ON webhook_deliveries (webhook_id, dead_at, seq);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kVersion1},
+    Migration{2, kVersion2},
 };
 
 int read_version(Db& db) {

@@ -427,9 +427,12 @@ std::vector<Webhook> SqliteStore::webhooks(const std::optional<std::string>& own
 // --- the webhook outbox --------------------------------------------------------------------
 
 void SqliteStore::enqueue(const Delivery& delivery) {
+  // seq: one past the largest in the outbox, so it is larger than that of every delivery
+  // still owed (delivered ones are gone and do not matter).
   db_.query(
          "INSERT INTO webhook_deliveries (delivery_id, webhook_id, event, body, attempts, "
-         "next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         "next_attempt_at, created_at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+         "(SELECT coalesce(max(seq), 0) + 1 FROM webhook_deliveries))",
          "enqueue webhook delivery")
       .bind_text(1, delivery.delivery_id)
       .bind_text(2, delivery.webhook_id)
@@ -452,6 +455,30 @@ std::vector<Delivery> SqliteStore::due(TimeMs now, int limit) {
   while (q.step())
     out.push_back(read_delivery(q));
   return out;
+}
+
+std::vector<Delivery> SqliteStore::due_in_order(TimeMs now, int limit) {
+  std::vector<Delivery> out;
+  if (limit <= 0) return out;
+  static const std::string sql = std::string(kSelectDeliveries) +
+                                 "WHERE d.dead_at = 0 AND d.next_attempt_at <= ?1 AND d.seq = "
+                                 "(SELECT min(e.seq) FROM webhook_deliveries e "
+                                 " WHERE e.webhook_id = d.webhook_id AND e.dead_at = 0) "
+                                 "ORDER BY d.next_attempt_at, d.seq LIMIT ?2";
+  auto q = db_.query(sql, "read due webhook deliveries in order");
+  q.bind_int(1, now).bind_int(2, limit);
+  while (q.step())
+    out.push_back(read_delivery(q));
+  return out;
+}
+
+std::int64_t SqliteStore::count_owed(const std::optional<std::string>& owner) {
+  auto q = db_.query(
+      "SELECT count(*) FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id "
+      "WHERE d.dead_at = 0 AND (?1 IS NULL OR w.owner = ?1)",
+      "count owed webhook deliveries");
+  if (owner) q.bind_text(1, *owner);
+  return q.step() ? q.column_int(0) : 0;
 }
 
 bool SqliteStore::mark_delivered(const std::string& delivery_id) {

@@ -38,6 +38,8 @@ class SqliteStore final : public Store {
 
   void enqueue(const Delivery& delivery) override;
   [[nodiscard]] std::vector<Delivery> due(TimeMs now, int limit) override;
+  [[nodiscard]] std::vector<Delivery> due_in_order(TimeMs now, int limit) override;
+  [[nodiscard]] std::int64_t count_owed(const std::optional<std::string>& owner) override;
   [[nodiscard]] bool mark_delivered(const std::string& delivery_id) override;
   [[nodiscard]] bool reschedule(const std::string& delivery_id, int attempts,
                                 TimeMs next_attempt_at, const std::string& last_error) override;
