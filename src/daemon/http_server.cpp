@@ -176,10 +176,13 @@ asio::awaitable<void> serve_events(ImplPtr impl, beast::tcp_stream& stream, Even
                                    unsigned version) {
   auto sub = std::make_shared<Subscriber>(stream.get_executor());
   sub->owner = request.owner;
-  const EventWindow::Replay replay = impl->window.replay(request.owner, request.last_event_id);
-  if (replay.gap) sub->pending.push_back(format_sse("", "resync", "{}"));
-  for (const WindowEvent* e : replay.events)
-    sub->pending.push_back(format_sse(impl->window.id_of(*e), e->kind, e->data));
+  // A first connection starts with new events; a reconnect gets what it missed first.
+  if (!request.last_event_id.empty()) {
+    const EventWindow::Replay replay = impl->window.replay(request.owner, request.last_event_id);
+    if (replay.gap) sub->pending.push_back(format_sse("", "resync", "{}"));
+    for (const WindowEvent* e : replay.events)
+      sub->pending.push_back(format_sse(impl->window.id_of(*e), e->kind, e->data));
+  }
   impl->subscribers.push_back(sub);
   OpenCount open(impl->api.stats().event_streams);
 
