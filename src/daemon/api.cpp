@@ -158,6 +158,8 @@ Outcome Api::dispatch(const Request& request, const Route& r, const User& user) 
     }
     case Endpoint::events:
       return EventStream{user.name, request.last_event_id};
+    case Endpoint::download_file:
+      return file(r, user, request);
   }
   return json_response(200, json::object{{"status", "ok"}});
 }
@@ -229,6 +231,50 @@ Response Api::metrics() {
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = format_metrics(manager_.get_all(manager::Filter::all), stats_);
   return r;
+}
+
+Outcome Api::file(const Route& r, const User& user, const Request& request) {
+  const std::optional<manager::DownloadRecord> record = owned(r.id, user);
+  if (!record) return download_not_found(r.id);
+  if (r.file_index >= record->files.size())
+    return error_response(404, "not_found",
+                          fmt::format("download {} has no file {} (it has {})", r.id, r.file_index,
+                                      record->files.size()));
+  if (record->state != manager::DownloadState::completed)
+    return error_response(409, "not_ready",
+                          fmt::format("download {} is {}: its files are served once it completed",
+                                      r.id, manager::to_string(record->state)));
+  const manager::DownloadFile& f = record->files[r.file_index];
+  if (!f.selected)
+    return error_response(
+        404, "not_found",
+        fmt::format("file {} of download {} was not selected", r.file_index, r.id));
+  // The manager's paths are sanitised already; checking that the real path stays inside the
+  // destination also refuses a symlink planted there.
+  std::error_code ec;
+  const std::filesystem::path base = std::filesystem::weakly_canonical(record->destination, ec);
+  const std::filesystem::path path =
+      std::filesystem::weakly_canonical(std::filesystem::path(record->destination) / f.path, ec);
+  const auto mismatch = std::mismatch(base.begin(), base.end(), path.begin(), path.end());
+  if (ec || mismatch.first != base.end() || !std::filesystem::is_regular_file(path, ec))
+    return error_response(
+        404, "not_found",
+        fmt::format("file {} of download {} is no longer there", r.file_index, r.id));
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec)
+    return error_response(500, "internal", fmt::format("{}: {}", path.string(), ec.message()));
+  FileBody body;
+  body.path = path;
+  body.size = static_cast<std::uint64_t>(size);
+  body.range = parse_range(request.range, body.size);
+  body.content_type = std::string(content_type_for(f.path));
+  if (body.range.kind == ByteRange::Kind::unsatisfiable) {
+    Response unsatisfiable = error_response(416, "range_not_satisfiable",
+                                            fmt::format("the file has {} bytes", body.size));
+    unsatisfiable.headers.emplace_back("Content-Range", fmt::format("bytes */{}", body.size));
+    return unsatisfiable;
+  }
+  return body;
 }
 
 std::optional<manager::DownloadRecord> Api::owned(const std::string& id, const User& user) {

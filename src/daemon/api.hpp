@@ -18,6 +18,7 @@
 
 #include "bitflow/fetcher_registry.hpp"
 #include "bitflow/manager.hpp"
+#include "daemon/file_range.hpp"
 #include "daemon/http_message.hpp"
 #include "daemon/router.hpp"
 #include "daemon/user_store.hpp"
@@ -45,7 +46,16 @@ struct EventStream {
   std::string last_event_id;
 };
 
-using Outcome = std::variant<Response, Deferred, EventStream>;
+/// GET /downloads/{id}/files/{index}: the socket loop sends `range` of the file at `path`
+/// (200 for the whole file, 206 for a part), with Accept-Ranges and this Content-Type.
+struct FileBody {
+  std::filesystem::path path;
+  std::uint64_t size = 0;  ///< the whole file's, as the Api saw it
+  ByteRange range;
+  std::string content_type;
+};
+
+using Outcome = std::variant<Response, Deferred, EventStream, FileBody>;
 
 /// What the socket loop counts, for GET /metrics.
 struct ServerStats {
@@ -70,6 +80,7 @@ class Api {
                    std::vector<int> priorities);
   Response remove(const Request& request, const User& user);
   Response metrics();
+  Outcome file(const Route& route, const User& user, const Request& request);
   /// The user's download `id`, or nullopt when it is unknown or someone else's.
   std::optional<manager::DownloadRecord> owned(const std::string& id, const User& user);
 

@@ -110,6 +110,18 @@ std::variant<Route, Response> route(std::string_view method, std::string_view ta
   const std::string_view action = rest.substr(slash + 1);
   if (action == "pause") return pick<1>(method, path, {{{"POST", E::pause_download}}}, r);
   if (action == "resume") return pick<1>(method, path, {{{"POST", E::resume_download}}}, r);
+  constexpr std::string_view files = "files/";
+  if (action.starts_with(files)) {
+    const std::string_view index = action.substr(files.size());
+    if (index.empty() || index.size() > 9) return not_found(path);
+    std::size_t n = 0;
+    for (char c : index) {
+      if (c < '0' || c > '9') return not_found(path);
+      n = n * 10 + static_cast<std::size_t>(c - '0');
+    }
+    r.file_index = n;
+    return pick<1>(method, path, {{{"GET", E::download_file}}}, r);
+  }
   return not_found(path);
 }
 

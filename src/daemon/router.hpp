@@ -2,6 +2,7 @@
 // so that every path, every wrong method and every malformed id is a unit test.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,12 +25,14 @@ enum class Endpoint {
   clear_history,     ///< DELETE /history
   inspect,           ///< POST /inspect
   events,            ///< GET /events
+  download_file,     ///< GET /downloads/{id}/files/{index}
 };
 
 struct Route {
   Endpoint endpoint = Endpoint::healthz;
-  std::string id;     ///< the {id} of the path, when it has one
-  std::string query;  ///< what follows '?', undecoded
+  std::string id;              ///< the {id} of the path, when it has one
+  std::size_t file_index = 0;  ///< the {index} of /downloads/{id}/files/{index}
+  std::string query;           ///< what follows '?', undecoded
 };
 
 /// The route of `method` and `target`, or the error response: 404 (not_found) for a path

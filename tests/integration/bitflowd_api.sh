@@ -4,7 +4,9 @@
 # download from nginx and a magnet from a bitflow seeder completed into DIR/files/<user>/,
 # filters, the free tier's one-at-a-time queue (throttled nginx), pause/resume, delete,
 # history and its clearing, the SSE stream and its Last-Event-ID replay, kill -9 and a
-# restart that keeps the queue (same order) and the history, 413 and 400.
+# restart that keeps the queue (same order) and the history, 413 and 400; a completed
+# file served whole and by Range (206/416); /inspect of a .torrent URL and an add of one
+# of its files.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -22,7 +24,7 @@ trap stop_servers EXIT
 # whole queue check; the fast files come from /.
 NGINX_RATE=64k start_nginx "$SCRATCH/nginx" || die "nginx did not start"
 www=$SCRATCH/nginx/www
-random_file "$www/video.bin" $((3 * 1024 * 1024 + 7))
+random_file "$www/video.mp4" $((3 * 1024 * 1024 + 7))
 for i in 1 2 3; do random_file "$www/slow$i.bin" $((2 * 1024 * 1024)); done
 
 data=$SCRATCH/data/album
@@ -30,8 +32,17 @@ random_file "$data/big.bin" $((2 * 1024 * 1024 + 123))
 random_file "$data/notes.txt" 5000
 "$BITFLOW" create "$data" -o "$SCRATCH/album.torrent" --piece-size 262144 >/dev/null 2>&1 ||
   die "bitflow create failed"
-start_bitflow_seed "$SCRATCH/album.torrent" "$data" "$SCRATCH/seed.log"
 hash=$("$BITFLOW" info --json "$SCRATCH/album.torrent" | jq -r .info_hash)
+# A second torrent, served as a .torrent URL, for picking files: the session refuses a
+# torrent it already has (the album, seeding after its download).
+pick=$SCRATCH/data/pick
+random_file "$pick/big.bin" $((1024 * 1024 + 5))
+random_file "$pick/notes.txt" 3000
+"$BITFLOW" create "$pick" -o "$www/pick.torrent" --piece-size 262144 >/dev/null 2>&1 ||
+  die "bitflow create failed"
+start_bitflow_seed "$www/pick.torrent" "$pick" "$SCRATCH/seed2.log"
+SEED2_PORT=$SEED_PORT
+start_bitflow_seed "$SCRATCH/album.torrent" "$data" "$SCRATCH/seed.log"
 
 D=$SCRATCH/bitflowd
 "$BITFLOWD" tier set free --parallel 1 --data-dir "$D" >/dev/null 2>&1 || die "tier set failed"
@@ -49,7 +60,7 @@ BITFLOWD_PID=
 start_daemon() {
   local log=$SCRATCH/bitflowd.$SECONDS.log deadline=$((SECONDS + 10))
   "$BITFLOWD" --data-dir "$D" --listen "127.0.0.1:$PORT" --peer-listen 127.0.0.1:0 \
-    --peer "127.0.0.1:$SEED_PORT" --no-trackers --disk-reserve 0 --max-body 64k \
+    --peer "127.0.0.1:$SEED_PORT" --peer "127.0.0.1:$SEED2_PORT" --no-trackers --disk-reserve 0 --max-body 64k \
     >"$log" 2>&1 </dev/null &
   BITFLOWD_PID=$!
   _SERVER_PIDS+=("$BITFLOWD_PID")
@@ -86,8 +97,8 @@ state_of() {
 wait_state() {
   local deadline=$((SECONDS + $4)) s
   while s=$(state_of "$1" "$2") && [[ $s != "$3" ]]; do
-    [[ $s != failed ]] || die "download $2 failed: $OUT"
-    ((SECONDS < deadline)) || die "download $2 is $s, not $3, after $4 s: $OUT"
+    [[ $s != failed ]] || die "download $2 failed: $(cat "$SCRATCH/out.json")"
+    ((SECONDS < deadline)) || die "download $2 is $s, not $3, after $4 s: $(cat "$SCRATCH/out.json")"
     sleep 0.1 # poll interval of a deadline-bounded wait
   done
 }
@@ -97,6 +108,15 @@ wait_for_text() {
   local deadline=$((SECONDS + $3))
   until grep -qF -- "$2" "$1"; do
     ((SECONDS < deadline)) || die "'$2' did not appear in $1 within $3 s: $(cat "$1")"
+    sleep 0.1 # poll interval of a deadline-bounded wait
+  done
+}
+
+# wait_for_count FILE LINE N SECONDS: until FILE has N lines that are exactly LINE.
+wait_for_count() {
+  local deadline=$((SECONDS + $4))
+  until (($(grep -cxF -- "$2" "$1" || true) == $3)); do
+    ((SECONDS < deadline)) || die "$1 has not $3 lines '$2' within $4 s: $(cat "$1")"
     sleep 0.1 # poll interval of a deadline-bounded wait
   done
 }
@@ -137,7 +157,7 @@ _SERVER_PIDS+=("$SSE_PID")
 wait_for_text "$SCRATCH/events1.txt" ": keep-alive" 10
 
 step "alice adds an HTTP download from nginx and a magnet from a seeder; both complete"
-api "$ALICE" POST /downloads "{\"url\": \"$NGINX_URL/video.bin\"}"
+api "$ALICE" POST /downloads "{\"url\": \"$NGINX_URL/video.mp4\"}"
 expect 201
 HTTP_ID=$(jq -r .id <<<"$OUT")
 api "$ALICE" POST /downloads "{\"url\": \"magnet:?xt=urn:btih:$hash&dn=album\", \"destination\": \"music\"}"
@@ -145,9 +165,46 @@ expect 201
 MAGNET_ID=$(jq -r .id <<<"$OUT")
 wait_state "$ALICE" "$HTTP_ID" completed 60
 wait_state "$ALICE" "$MAGNET_ID" completed 60
-cmp "$www/video.bin" "$D/files/alice/video.bin" || die "video.bin differs"
+cmp "$www/video.mp4" "$D/files/alice/video.mp4" || die "video.mp4 differs"
 cmp "$data/big.bin" "$D/files/alice/music/album/big.bin" || die "album/big.bin differs"
 cmp "$data/notes.txt" "$D/files/alice/music/album/notes.txt" || die "album/notes.txt differs"
+
+step "a completed file is served whole (200) and by ranges (206, 416), with its Content-Type"
+curl -s -D "$SCRATCH/file.head" -o "$SCRATCH/file.whole" -H "Authorization: Bearer $ALICE" \
+  "$BASE/downloads/$HTTP_ID/files/0" || die "GET the file failed"
+cmp "$www/video.mp4" "$SCRATCH/file.whole" || die "the served file differs"
+grep -qi '^Content-Type: video/mp4' "$SCRATCH/file.head" || die "Content-Type: $(cat "$SCRATCH/file.head")"
+grep -qi '^Accept-Ranges: bytes' "$SCRATCH/file.head" || die "no Accept-Ranges: $(cat "$SCRATCH/file.head")"
+status=$(curl -s -D "$SCRATCH/range.head" -o "$SCRATCH/file.part" -w '%{http_code}' -r 1000000-1000999 \
+  -H "Authorization: Bearer $ALICE" "$BASE/downloads/$HTTP_ID/files/0")
+[[ $status == 206 ]] || die "a range got $status"
+cmp "$SCRATCH/file.part" <(tail -c +1000001 "$www/video.mp4" | head -c 1000) || die "the range's bytes differ"
+grep -qi "^Content-Range: bytes 1000000-1000999/$((3 * 1024 * 1024 + 7))" "$SCRATCH/range.head" ||
+  die "Content-Range: $(cat "$SCRATCH/range.head")"
+status=$(curl -s -o /dev/null -w '%{http_code}' -r 999999999- -H "Authorization: Bearer $ALICE" \
+  "$BASE/downloads/$HTTP_ID/files/0")
+[[ $status == 416 ]] || die "a range past the end got $status"
+api "$ALICE" GET "/downloads/$HTTP_ID/files/1"
+expect 404
+api "$BOB" GET "/downloads/$HTTP_ID/files/0"
+expect 404
+
+step "inspect a .torrent URL, then add it with one file picked"
+api "$ALICE" POST /inspect "{\"url\": \"$NGINX_URL/pick.torrent\"}"
+expect 200
+[[ $(jq -r .type <<<"$OUT") == torrent && $(jq '.files | length' <<<"$OUT") == 2 ]] || die "inspect: $OUT"
+notes_index=$(jq '.files[] | select(.path == "pick/notes.txt") | .index' <<<"$OUT")
+[[ -n $notes_index ]] || die "inspect does not list pick/notes.txt: $OUT"
+api "$ALICE" POST /downloads "{\"url\": \"$NGINX_URL/pick.torrent\", \"files\": [$notes_index], \"destination\": \"picked\"}"
+expect 201
+PICKED_ID=$(jq -r .id <<<"$OUT")
+api "$ALICE" POST /downloads "{\"url\": \"$NGINX_URL/pick.torrent\", \"files\": [7]}"
+expect 400
+wait_state "$ALICE" "$PICKED_ID" completed 60
+cmp "$pick/notes.txt" "$D/files/alice/picked/pick/notes.txt" || die "the picked notes.txt differs"
+[[ ! -e $D/files/alice/picked/pick/big.bin ]] || die "big.bin was delivered though not picked"
+api "$ALICE" POST /inspect '{"url": "http://127.0.0.1:1/nothing.iso"}'
+expect 422
 
 step "bob sees none of alice's downloads (404, an empty list)"
 api "$BOB" GET "/downloads/$HTTP_ID"
@@ -159,33 +216,30 @@ expect 404
 api "$BOB" GET /downloads
 [[ $(jq '.downloads | length' <<<"$OUT") == 0 ]] || die "bob sees: $OUT"
 
-step "filters: both finished, none active"
+step "filters: all three finished, none active"
 api "$ALICE" GET "/downloads?filter=finished"
 expect 200
-want=$(jq -nc --arg a "$HTTP_ID" --arg b "$MAGNET_ID" '[$a, $b] | sort')
+want=$(jq -nc --arg a "$HTTP_ID" --arg b "$MAGNET_ID" --arg c "$PICKED_ID" '[$a, $b, $c] | sort')
 [[ $(jq -c '[.downloads[].id] | sort' <<<"$OUT") == "$want" ]] ||
   die "filter=finished: $OUT"
 api "$ALICE" GET "/downloads?filter=active"
 [[ $(jq '.downloads | length' <<<"$OUT") == 0 ]] || die "filter=active: $OUT"
 
 step "the stream carried the events with ids; a reconnect with Last-Event-ID replays the rest"
-wait_for_text "$SCRATCH/events1.txt" "event: finished" 10
+# Three downloads of alice's finished: the stream has three finished events.
+wait_for_count "$SCRATCH/events1.txt" "event: finished" 3 10
 grep -q '^id: [0-9]*-[0-9]*$' "$SCRATCH/events1.txt" || die "events without ids: $(head -c 2000 "$SCRATCH/events1.txt")"
 grep -q "^event: added$" "$SCRATCH/events1.txt" || die "no added event"
 kill "$SSE_PID"
 first_id=$(sed -n 's/^id: //p' "$SCRATCH/events1.txt" | head -n 1)
-finished_count=$(grep -c "^event: finished$" "$SCRATCH/events1.txt")
 curl -sN -H "Authorization: Bearer $ALICE" -H "Last-Event-ID: $first_id" "$BASE/events" \
   >"$SCRATCH/events2.txt" 2>/dev/null &
 SSE_PID=$!
 _SERVER_PIDS+=("$SSE_PID")
-wait_for_text "$SCRATCH/events2.txt" "event: finished" 10
+wait_for_count "$SCRATCH/events2.txt" "event: finished" 3 10
 grep -q "^id: $first_id\$" "$SCRATCH/events2.txt" && die "the replay repeated the event it resumed after"
-deadline=$((SECONDS + 10))
-until (($(grep -c "^event: finished$" "$SCRATCH/events2.txt") == finished_count)); do
-  ((SECONDS < deadline)) || die "the replay has not both finished events: $(cat "$SCRATCH/events2.txt")"
-  sleep 0.1 # poll interval of a deadline-bounded wait
-done
+[[ $(sed -n 's/^id: //p' "$SCRATCH/events2.txt" | head -n 1) == "${first_id%-*}-$((${first_id#*-} + 1))" ]] ||
+  die "the replay does not start right after $first_id: $(head -n 3 "$SCRATCH/events2.txt")"
 grep -q '"owner":"bob"' "$SCRATCH/events2.txt" && die "alice's stream carries bob's events"
 kill "$SSE_PID"
 
@@ -218,7 +272,7 @@ expect 200
 [[ $(state_of "$BOB" "${SLOW_IDS[1]}") == queued ]] || die "slow2 is not queued after the restart"
 wait_state "$BOB" "${SLOW_IDS[0]}" downloading 20
 api "$ALICE" GET "/downloads?filter=finished"
-[[ $(jq '.downloads | length' <<<"$OUT") == 2 ]] || die "alice's downloads after restart: $OUT"
+[[ $(jq '.downloads | length' <<<"$OUT") == 3 ]] || die "alice's downloads after restart: $OUT"
 
 step "pause the active one: the next starts; resume queues it again"
 api "$BOB" POST "/downloads/${SLOW_IDS[0]}/pause"
@@ -245,7 +299,7 @@ expect 200
 api "$BOB" GET /history
 [[ $(jq '.downloads | length' <<<"$OUT") == 0 ]] || die "history after clearing: $OUT"
 api "$ALICE" GET /history
-[[ $(jq '.downloads | length' <<<"$OUT") == 2 ]] || die "bob's clearing touched alice's history: $OUT"
+[[ $(jq '.downloads | length' <<<"$OUT") == 3 ]] || die "bob's clearing touched alice's history: $OUT"
 
 step "SIGTERM stops bitflowd"
 kill -TERM "$BITFLOWD_PID"

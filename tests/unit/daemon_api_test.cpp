@@ -193,6 +193,17 @@ TEST_CASE("api: inspect, files and events are answered by the socket loop", "[da
   CHECK(std::get<EventStream>(events).last_event_id == "1-5");
 }
 
+TEST_CASE("api: a download's files are served once it completed, to its owner", "[daemon]") {
+  ApiFixture f;
+  const Response added = f.answer("POST", "/downloads", f.alice, R"({"url": "http://h/f.mp4"})");
+  const std::string id(body_of(added).at("id").as_string());
+  CHECK(f.answer("GET", "/downloads/" + id + "/files/0", f.bob).status == 404);
+  // Queued: the manager does not know its files yet.
+  const Response none = f.answer("GET", "/downloads/" + id + "/files/0", f.alice);
+  CHECK(none.status == 404);
+  CHECK(error_code(none) == "not_found");
+}
+
 TEST_CASE("api: inspection answers list the files", "[daemon]") {
   bitflow::Inspection i;
   i.source.kind = bitflow::SourceKind::url;
