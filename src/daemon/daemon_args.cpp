@@ -88,6 +88,14 @@ DaemonArgs parse_daemon_args(const std::vector<std::string>& args) {
       out.disk_reserve = parse_byte_size(value(a));
     } else if (a == "--max-body") {
       out.max_body = parse_byte_size(value(a));
+    } else if (a == "--header-timeout") {
+      out.header_timeout_seconds = parse_number<int>(value(a), "--header-timeout");
+      if (out.header_timeout_seconds < 1)
+        throw std::invalid_argument("--header-timeout must be at least 1 (seconds)");
+    } else if (a == "--max-connections") {
+      out.max_connections = parse_number<int>(value(a), "--max-connections");
+      if (out.max_connections < 1)
+        throw std::invalid_argument("--max-connections must be at least 1");
     } else if (a == "--tier") {
       out.tier = value(a);
     } else if (a == "--parallel") {
@@ -129,7 +137,7 @@ const char* daemon_usage() noexcept {
   return "usage:\n"
          "  bitflowd --data-dir DIR [--listen ADDR:PORT] [--host NAME]... [--peer HOST:PORT]...\n"
          "           [--no-trackers] [--peer-listen ADDR:PORT] [--disk-reserve SIZE]\n"
-         "           [--max-body SIZE]\n"
+         "           [--max-body SIZE] [--header-timeout SECONDS] [--max-connections N]\n"
          "  bitflowd user add NAME [--tier NAME] --data-dir DIR   (prints the user's token)\n"
          "  bitflowd user list --data-dir DIR\n"
          "  bitflowd tier set NAME [--parallel N] [--max-size SIZE] --data-dir DIR\n"

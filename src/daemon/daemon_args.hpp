@@ -2,6 +2,7 @@
 //
 //   bitflowd --data-dir DIR [--listen ADDR:PORT] [--host NAME]... [--peer HOST:PORT]...
 //            [--no-trackers] [--peer-listen ADDR:PORT] [--disk-reserve SIZE] [--max-body SIZE]
+//            [--header-timeout SECONDS] [--max-connections N]
 //   bitflowd user add NAME [--tier NAME] --data-dir DIR
 //   bitflowd user list --data-dir DIR
 //   bitflowd tier set NAME [--parallel N] [--max-size SIZE] --data-dir DIR
@@ -28,6 +29,8 @@ struct DaemonArgs {
   unsigned short peer_listen_port = 6881;
   std::int64_t disk_reserve = std::int64_t{1} << 30;
   std::int64_t max_body = std::int64_t{1} << 20;
+  int header_timeout_seconds = 10;  ///< a request's headers must arrive within this
+  int max_connections = 512;
   std::string name;                      ///< user add / tier set: the user's or the tier's name
   std::string tier;                      ///< user add --tier
   std::optional<int> parallel;           ///< tier set --parallel

@@ -133,6 +133,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   std::list<std::shared_ptr<Subscriber>> subscribers;
   int listener = -1;
   bool stopping = false;
+  std::int64_t refusing = 0;  ///< 503 answers still being read by their clients
 };
 
 namespace {
@@ -356,16 +357,28 @@ asio::awaitable<void> serve_connection(tcp::socket socket, ImplPtr impl) {
   }
 }
 
-// Beyond the connection cap: a short 503, written without waiting, then close.
-void refuse(tcp::socket& socket) {
+// Beyond the connection cap: a short 503, then close once the client has read it (closing
+// with its request unread would reset the connection and lose the answer). At most
+// kMaxRefusing of these linger, for a second each; past that the socket is just closed.
+constexpr std::int64_t kMaxRefusing = 64;
+
+asio::awaitable<void> refuse(tcp::socket socket, ImplPtr impl) {
+  OpenCount open(impl->refusing);
   static constexpr std::string_view kBusy =
       "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
       "Connection: close\r\nContent-Length: 76\r\n\r\n"
       "{\"error\":{\"code\":\"too_many_connections\",\"message\":\"try again in a moment\"}}\n";
-  boost::system::error_code ec;
-  socket.non_blocking(true, ec);
-  socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ec);
-  socket.close(ec);
+  beast::tcp_stream stream(std::move(socket));
+  stream.expires_after(std::chrono::seconds(1));
+  auto [ec, n] =
+      co_await asio::async_write(stream, asio::buffer(kBusy.data(), kBusy.size()), use_tuple);
+  if (ec) co_return;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  char sink[4096];
+  for (;;) {
+    auto [rec, got] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+    if (rec) break;
+  }
 }
 
 asio::awaitable<void> accept_loop(ImplPtr impl) {
@@ -382,7 +395,8 @@ asio::awaitable<void> accept_loop(ImplPtr impl) {
     ServerStats& stats = impl->api.stats();
     if (stats.connections >= static_cast<std::int64_t>(impl->config.max_connections)) {
       ++stats.rejected_connections;
-      refuse(socket);
+      if (impl->refusing < kMaxRefusing)
+        asio::co_spawn(impl->io, refuse(std::move(socket), impl), asio::detached);
       continue;
     }
     asio::co_spawn(impl->io, serve_connection(std::move(socket), impl), asio::detached);

@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -120,6 +121,8 @@ int serve(const d::DaemonArgs& args) {
   server_config.address = args.listen_address;
   server_config.port = args.listen_port;
   server_config.max_body = static_cast<std::size_t>(args.max_body);
+  server_config.header_timeout = std::chrono::seconds(args.header_timeout_seconds);
+  server_config.max_connections = static_cast<std::size_t>(args.max_connections);
   d::HttpServer server(io, api, manager, server_config);
   manager.start();
   server.start();

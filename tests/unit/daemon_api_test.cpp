@@ -306,6 +306,12 @@ TEST_CASE("bitflowd's command line", "[daemon]") {
                   std::invalid_argument);
   CHECK_THROWS_AS(parse_daemon_args({"--data-dir", "/d", "--listen", "nope"}),
                   std::invalid_argument);
+  const DaemonArgs limits =
+      parse_daemon_args({"--data-dir", "/d", "--header-timeout", "3", "--max-connections", "7"});
+  CHECK(limits.header_timeout_seconds == 3);
+  CHECK(limits.max_connections == 7);
+  CHECK_THROWS_AS(parse_daemon_args({"--data-dir", "/d", "--header-timeout", "0"}),
+                  std::invalid_argument);
   CHECK(parse_byte_size("256k") == 262144);
   CHECK(parse_byte_size("1MiB") == 1048576);
   CHECK_THROWS_AS(parse_byte_size("5 parsecs"), std::invalid_argument);
