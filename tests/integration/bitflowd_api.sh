@@ -48,6 +48,9 @@ D=$SCRATCH/bitflowd
 "$BITFLOWD" tier set free --parallel 1 --data-dir "$D" >/dev/null 2>&1 || die "tier set failed"
 ALICE=$("$BITFLOWD" user add alice --tier pro --data-dir "$D" 2>/dev/null) || die "user add alice failed"
 BOB=$("$BITFLOWD" user add bob --data-dir "$D" 2>/dev/null) || die "user add bob failed"
+"$BITFLOWD" tier set tiny --parallel 2 --max-size 1M --data-dir "$D" >/dev/null 2>&1 || die "tier set tiny failed"
+CAROL=$("$BITFLOWD" user add carol --tier tiny --data-dir "$D" 2>/dev/null) || die "user add carol failed"
+"$BITFLOWD" user add dave --tier nosuch --data-dir "$D" >/dev/null 2>&1 && die "a user was put in an unknown tier"
 [[ $ALICE == bf_* && $BOB == bf_* && $ALICE != "$BOB" ]] || die "tokens: '$ALICE' '$BOB'"
 "$BITFLOWD" user list --data-dir "$D" | grep -q "^bob" || die "user list does not show bob"
 "$BITFLOWD" user add bob --data-dir "$D" >/dev/null 2>&1 && die "a second bob was added"
@@ -205,6 +208,20 @@ cmp "$pick/notes.txt" "$D/files/alice/picked/pick/notes.txt" || die "the picked 
 [[ ! -e $D/files/alice/picked/pick/big.bin ]] || die "big.bin was delivered though not picked"
 api "$ALICE" POST /inspect '{"url": "http://127.0.0.1:1/nothing.iso"}'
 expect 422
+
+step "a download over the tier's size cap fails, saying so"
+api "$CAROL" POST /downloads "{\"url\": \"$NGINX_URL/slow/video.mp4\"}"
+expect 201
+CAPPED_ID=$(jq -r .id <<<"$OUT")
+deadline=$((SECONDS + 30))
+until [[ $(state_of "$CAROL" "$CAPPED_ID") == failed ]]; do
+  ((SECONDS < deadline)) || die "the capped download did not fail: $(cat "$SCRATCH/out.json")"
+  sleep 0.1 # poll interval of a deadline-bounded wait
+done
+message=$(jq -r .error.message "$SCRATCH/out.json")
+[[ $message == *tiny* || $message == *1048576* || $message == *"1 MiB"* || $message == *1.0* ]] ||
+  die "the failure does not name the cap: $message"
+[[ ! -e $D/files/carol/video.mp4 ]] || die "the capped file was delivered"
 
 step "bob sees none of alice's downloads (404, an empty list)"
 api "$BOB" GET "/downloads/$HTTP_ID"
