@@ -10,12 +10,16 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <cctype>
+#include <fstream>
 #include <map>
 #include <system_error>
 
 #include "bitflow/error.hpp"
+#include "bitflow/hash.hpp"
 #include "bitflow/manager_json.hpp"
+#include "bitflow/metainfo.hpp"
 #include "bitflow/url_fetcher.hpp"
+#include "daemon/multipart.hpp"
 #include "daemon/request_json.hpp"
 #include "daemon/token.hpp"
 #include "manager/manager_error.hpp"
@@ -165,6 +169,13 @@ Outcome Api::dispatch(const Request& request, const Route& r, const User& user) 
 }
 
 Outcome Api::add(const Request& request, const User& user) {
+  if (request.content_type.starts_with("multipart/")) {
+    const std::optional<std::string> boundary = form_boundary(request.content_type);
+    if (!boundary)
+      return error_response(400, "bad_request",
+                            "an upload must be multipart/form-data with a boundary");
+    return add_upload(request, user, *boundary);
+  }
   auto parsed = parse_add_request(request.body);
   if (!parsed.value) return error_response(400, "bad_request", parsed.error);
   AddRequest wanted = std::move(*parsed.value);
@@ -189,6 +200,66 @@ Outcome Api::add(const Request& request, const User& user) {
     }
   };
   return deferred;
+}
+
+Response Api::add_upload(const Request& request, const User& user, const std::string& boundary) {
+  ParsedForm form = parse_form(request.body, boundary);
+  if (!form.error.empty()) return error_response(400, "bad_request", form.error);
+  const FormPart* torrent = nullptr;
+  std::optional<std::vector<std::size_t>> files;
+  std::string destination;
+  for (const FormPart& part : form.parts) {
+    if (part.name == "torrent") {
+      torrent = &part;
+    } else if (part.name == "files") {
+      auto indices = parse_file_indices(part.data);
+      if (!indices.value) return error_response(400, "bad_request", indices.error);
+      files = std::move(indices.value);
+    } else if (part.name == "destination") {
+      if (!valid_relative_folder(part.data))
+        return error_response(400, "bad_request",
+                              "\"destination\" must be a folder relative to your files folder, "
+                              "without '..' or '.' parts");
+      destination = part.data;
+    } else {
+      return error_response(400, "bad_request",
+                            fmt::format("unknown form field \"{}\"", part.name));
+    }
+  }
+  if (!torrent) return error_response(400, "bad_request", "the form has no \"torrent\" file");
+  ErrorInfo error;
+  const std::optional<TorrentInfo> info = TorrentInfo::parse(torrent->data, error);
+  if (!info)
+    return error_response(400, "bad_torrent",
+                          fmt::format("the torrent file is not valid: {}", error.message));
+  std::vector<int> priorities;
+  if (files) {
+    const auto& entries = info->files();
+    priorities.assign(entries.size(), 0);
+    for (std::size_t index : *files) {
+      if (index >= entries.size() || entries[index].pad)
+        return error_response(400, "bad_request",
+                              fmt::format("\"files\": the torrent has no file {}", index));
+      priorities[index] = 1;
+    }
+  }
+  // Named by its content, so the same upload twice is one file.
+  std::error_code ec;
+  std::filesystem::create_directories(config_.upload_dir, ec);
+  const std::filesystem::path path =
+      config_.upload_dir / fmt::format("{}.torrent", sha256(torrent->data).hex());
+  const std::filesystem::path partial = fmt::format("{}.part", path.string());
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    out.write(torrent->data.data(), static_cast<std::streamsize>(torrent->data.size()));
+    if (!out.flush())
+      return error_response(500, "internal", fmt::format("cannot write {}", partial.string()));
+  }
+  std::filesystem::rename(partial, path, ec);
+  if (ec)
+    return error_response(500, "internal",
+                          fmt::format("cannot store the upload: {}", ec.message()));
+  return add_now(user, path.string(), destination, std::move(priorities));
 }
 
 Response Api::add_now(const User& user, const std::string& url, const std::string& destination,

@@ -31,6 +31,8 @@ struct ApiConfig {
   std::vector<std::string> host_names;
   /// Every user's downloads land in files_dir/<user>/ (and below, with "destination").
   std::filesystem::path files_dir = "files";
+  /// Uploaded .torrent files are kept here (the manager reads them again after a restart).
+  std::filesystem::path upload_dir = "uploads";
 };
 
 /// The answer waits for the manager to inspect `source`; `finish` makes it from what the
@@ -76,6 +78,7 @@ class Api {
  private:
   Outcome dispatch(const Request& request, const Route& route, const User& user);
   Outcome add(const Request& request, const User& user);
+  Response add_upload(const Request& request, const User& user, const std::string& boundary);
   Response add_now(const User& user, const std::string& url, const std::string& destination,
                    std::vector<int> priorities);
   Response remove(const Request& request, const User& user);

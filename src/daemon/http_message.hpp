@@ -17,6 +17,7 @@ struct Request {
   std::string host;    ///< the Host header; empty when absent
   std::string authorization;
   std::string last_event_id;  ///< the Last-Event-ID header (GET /events)
+  std::string content_type;   ///< the Content-Type header (multipart uploads)
   std::string range;          ///< the Range header (GET /downloads/{id}/files/{index})
   std::string body;
 };

@@ -95,6 +95,7 @@ Request from_beast(const http::request<http::string_body>& req) {
   r.authorization = str(req[http::field::authorization]);
   r.last_event_id = str(req["Last-Event-ID"]);
   r.range = str(req[http::field::range]);
+  r.content_type = str(req[http::field::content_type]);
   r.body = req.body();
   return r;
 }

@@ -116,6 +116,7 @@ int serve(const d::DaemonArgs& args) {
   d::ApiConfig api_config;
   api_config.host_names = args.hosts;
   api_config.files_dir = root / "files";
+  api_config.upload_dir = root / "uploads";
   d::Api api(manager, users, api_config);
   d::ServerConfig server_config;
   server_config.address = args.listen_address;

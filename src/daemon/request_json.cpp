@@ -59,7 +59,52 @@ bool required_string(const json::object& o, std::string_view key, std::string& o
   return true;
 }
 
+// "files": a non-empty array of small non-negative integers.
+bool read_indices(const json::value& files, std::vector<std::size_t>& indices, std::string& error) {
+  if (!files.is_array()) {
+    error = "\"files\" must be an array of file indices";
+    return false;
+  }
+  for (const json::value& f : files.as_array()) {
+    if (!f.is_int64() && !f.is_uint64()) {
+      error = "\"files\" must hold integers (file indices)";
+      return false;
+    }
+    if (f.is_int64() && f.as_int64() < 0) {
+      error = "\"files\": an index cannot be negative";
+      return false;
+    }
+    const std::uint64_t index =
+        f.is_uint64() ? f.as_uint64() : static_cast<std::uint64_t>(f.as_int64());
+    if (index > 1'000'000) {
+      error = fmt::format("\"files\": index {} is out of range", index);
+      return false;
+    }
+    indices.push_back(static_cast<std::size_t>(index));
+  }
+  if (indices.empty()) {
+    error = "\"files\" must name at least one file (leave it out for all of them)";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+Parsed<std::vector<std::size_t>> parse_file_indices(std::string_view text) {
+  Parsed<std::vector<std::size_t>> out;
+  json::parse_options options;
+  options.max_depth = kMaxDepth;
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec, {}, options);
+  if (ec) {
+    out.error = fmt::format("\"files\" is not valid JSON: {}", ec.message());
+    return out;
+  }
+  std::vector<std::size_t> indices;
+  if (read_indices(v, indices, out.error)) out.value = std::move(indices);
+  return out;
+}
 
 Parsed<AddRequest> parse_add_request(std::string_view body) {
   Parsed<AddRequest> out;
@@ -68,32 +113,8 @@ Parsed<AddRequest> parse_add_request(std::string_view body) {
   AddRequest request;
   if (!required_string(*o, "url", request.url, out.error)) return out;
   if (const json::value* files = o->if_contains("files")) {
-    if (!files->is_array()) {
-      out.error = "\"files\" must be an array of file indices";
-      return out;
-    }
     std::vector<std::size_t> indices;
-    for (const json::value& f : files->as_array()) {
-      if (!f.is_int64() && !f.is_uint64()) {
-        out.error = "\"files\" must hold integers (file indices)";
-        return out;
-      }
-      if (f.is_int64() && f.as_int64() < 0) {
-        out.error = "\"files\": an index cannot be negative";
-        return out;
-      }
-      const std::uint64_t index =
-          f.is_uint64() ? f.as_uint64() : static_cast<std::uint64_t>(f.as_int64());
-      if (index > 1'000'000) {
-        out.error = fmt::format("\"files\": index {} is out of range", index);
-        return out;
-      }
-      indices.push_back(static_cast<std::size_t>(index));
-    }
-    if (indices.empty()) {
-      out.error = "\"files\" must name at least one file (leave it out for all of them)";
-      return out;
-    }
+    if (!read_indices(*files, indices, out.error)) return out;
     request.files = std::move(indices);
   }
   if (const json::value* d = o->if_contains("destination")) {

@@ -43,6 +43,9 @@ struct Parsed {
 [[nodiscard]] Parsed<DeleteRequest> parse_delete_request(std::string_view body);
 [[nodiscard]] Parsed<InspectRequest> parse_inspect_request(std::string_view body);
 
+/// A form field's "files" value: a JSON array of file indices ("[0, 2]").
+[[nodiscard]] Parsed<std::vector<std::size_t>> parse_file_indices(std::string_view text);
+
 /// Whether `folder` may be a destination below a user's files folder: relative, '/'
 /// separated, no "." or ".." or empty parts, no backslash or control characters, at most
 /// 255 bytes. "" (the folder itself) is fine.

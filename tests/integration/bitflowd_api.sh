@@ -6,7 +6,7 @@
 # history and its clearing, the SSE stream and its Last-Event-ID replay, kill -9 and a
 # restart that keeps the queue (same order) and the history, 413 and 400; a completed
 # file served whole and by Range (206/416); /inspect of a .torrent URL and an add of one
-# of its files.
+# of its files; a .torrent uploaded as multipart/form-data; a tier's size cap.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -42,6 +42,14 @@ random_file "$pick/notes.txt" 3000
   die "bitflow create failed"
 start_bitflow_seed "$www/pick.torrent" "$pick" "$SCRATCH/seed2.log"
 SEED2_PORT=$SEED_PORT
+# A third, uploaded as a .torrent file (multipart/form-data).
+up=$SCRATCH/data/up
+random_file "$up/one.bin" $((512 * 1024 + 3))
+random_file "$up/two.txt" 777
+"$BITFLOW" create "$up" -o "$SCRATCH/up.torrent" --piece-size 262144 >/dev/null 2>&1 ||
+  die "bitflow create failed"
+start_bitflow_seed "$SCRATCH/up.torrent" "$up" "$SCRATCH/seed3.log"
+SEED3_PORT=$SEED_PORT
 start_bitflow_seed "$SCRATCH/album.torrent" "$data" "$SCRATCH/seed.log"
 
 D=$SCRATCH/bitflowd
@@ -63,7 +71,7 @@ BITFLOWD_PID=
 start_daemon() {
   local log=$SCRATCH/bitflowd.$SECONDS.log deadline=$((SECONDS + 10))
   "$BITFLOWD" --data-dir "$D" --listen "127.0.0.1:$PORT" --peer-listen 127.0.0.1:0 \
-    --peer "127.0.0.1:$SEED_PORT" --peer "127.0.0.1:$SEED2_PORT" --no-trackers --disk-reserve 0 --max-body 64k \
+    --peer "127.0.0.1:$SEED_PORT" --peer "127.0.0.1:$SEED2_PORT" --peer "127.0.0.1:$SEED3_PORT" --no-trackers --disk-reserve 0 --max-body 64k \
     >"$log" 2>&1 </dev/null &
   BITFLOWD_PID=$!
   _SERVER_PIDS+=("$BITFLOWD_PID")
@@ -209,6 +217,28 @@ cmp "$pick/notes.txt" "$D/files/alice/picked/pick/notes.txt" || die "the picked 
 api "$ALICE" POST /inspect '{"url": "http://127.0.0.1:1/nothing.iso"}'
 expect 422
 
+step "a .torrent uploaded as multipart/form-data is downloaded; a broken one is 400"
+# upload FORM-ARGS...: POST /downloads with curl -F; the body in $OUT, the status in $STATUS.
+upload() {
+  STATUS=$(curl -s -o "$SCRATCH/out.json" -w '%{http_code}' --max-time 30 \
+    -H "Authorization: Bearer $ALICE" "$@" "$BASE/downloads") || die "curl upload failed"
+  OUT=$(cat "$SCRATCH/out.json")
+}
+upload -F "torrent=@$SCRATCH/up.torrent;type=application/x-bittorrent" -F "destination=uploaded"
+expect 201
+UP_ID=$(jq -r .id <<<"$OUT")
+wait_state "$ALICE" "$UP_ID" completed 60
+cmp "$up/one.bin" "$D/files/alice/uploaded/up/one.bin" || die "the uploaded torrent's one.bin differs"
+cmp "$up/two.txt" "$D/files/alice/uploaded/up/two.txt" || die "the uploaded torrent's two.txt differs"
+printf 'not a torrent' >"$SCRATCH/broken.torrent"
+upload -F "torrent=@$SCRATCH/broken.torrent"
+expect 400
+[[ $(jq -r .error.code <<<"$OUT") == bad_torrent ]] || die "a broken upload: $OUT"
+upload -F "torrent=@$SCRATCH/up.torrent" -F "files=[9]"
+expect 400
+upload -F "torrent=@$SCRATCH/up.torrent" -F "colour=red"
+expect 400
+
 step "a download over the tier's size cap fails, saying so"
 api "$CAROL" POST /downloads "{\"url\": \"$NGINX_URL/slow/video.mp4\"}"
 expect 201
@@ -233,18 +263,18 @@ expect 404
 api "$BOB" GET /downloads
 [[ $(jq '.downloads | length' <<<"$OUT") == 0 ]] || die "bob sees: $OUT"
 
-step "filters: all three finished, none active"
+step "filters: all four finished, none active"
 api "$ALICE" GET "/downloads?filter=finished"
 expect 200
-want=$(jq -nc --arg a "$HTTP_ID" --arg b "$MAGNET_ID" --arg c "$PICKED_ID" '[$a, $b, $c] | sort')
+want=$(jq -nc --arg a "$HTTP_ID" --arg b "$MAGNET_ID" --arg c "$PICKED_ID" --arg d "$UP_ID" '[$a, $b, $c, $d] | sort')
 [[ $(jq -c '[.downloads[].id] | sort' <<<"$OUT") == "$want" ]] ||
   die "filter=finished: $OUT"
 api "$ALICE" GET "/downloads?filter=active"
 [[ $(jq '.downloads | length' <<<"$OUT") == 0 ]] || die "filter=active: $OUT"
 
 step "the stream carried the events with ids; a reconnect with Last-Event-ID replays the rest"
-# Three downloads of alice's finished: the stream has three finished events.
-wait_for_count "$SCRATCH/events1.txt" "event: finished" 3 10
+# Four downloads of alice's finished: the stream has four finished events.
+wait_for_count "$SCRATCH/events1.txt" "event: finished" 4 10
 grep -q '^id: [0-9]*-[0-9]*$' "$SCRATCH/events1.txt" || die "events without ids: $(head -c 2000 "$SCRATCH/events1.txt")"
 grep -q "^event: added$" "$SCRATCH/events1.txt" || die "no added event"
 kill "$SSE_PID"
@@ -253,7 +283,7 @@ curl -sN -H "Authorization: Bearer $ALICE" -H "Last-Event-ID: $first_id" "$BASE/
   >"$SCRATCH/events2.txt" 2>/dev/null &
 SSE_PID=$!
 _SERVER_PIDS+=("$SSE_PID")
-wait_for_count "$SCRATCH/events2.txt" "event: finished" 3 10
+wait_for_count "$SCRATCH/events2.txt" "event: finished" 4 10
 grep -q "^id: $first_id\$" "$SCRATCH/events2.txt" && die "the replay repeated the event it resumed after"
 [[ $(sed -n 's/^id: //p' "$SCRATCH/events2.txt" | head -n 1) == "${first_id%-*}-$((${first_id#*-} + 1))" ]] ||
   die "the replay does not start right after $first_id: $(head -n 3 "$SCRATCH/events2.txt")"
@@ -289,7 +319,7 @@ expect 200
 [[ $(state_of "$BOB" "${SLOW_IDS[1]}") == queued ]] || die "slow2 is not queued after the restart"
 wait_state "$BOB" "${SLOW_IDS[0]}" downloading 20
 api "$ALICE" GET "/downloads?filter=finished"
-[[ $(jq '.downloads | length' <<<"$OUT") == 3 ]] || die "alice's downloads after restart: $OUT"
+[[ $(jq '.downloads | length' <<<"$OUT") == 4 ]] || die "alice's downloads after restart: $OUT"
 
 step "pause the active one: the next starts; resume queues it again"
 api "$BOB" POST "/downloads/${SLOW_IDS[0]}/pause"
@@ -316,7 +346,7 @@ expect 200
 api "$BOB" GET /history
 [[ $(jq '.downloads | length' <<<"$OUT") == 0 ]] || die "history after clearing: $OUT"
 api "$ALICE" GET /history
-[[ $(jq '.downloads | length' <<<"$OUT") == 3 ]] || die "bob's clearing touched alice's history: $OUT"
+[[ $(jq '.downloads | length' <<<"$OUT") == 4 ]] || die "bob's clearing touched alice's history: $OUT"
 
 step "SIGTERM stops bitflowd"
 kill -TERM "$BITFLOWD_PID"

@@ -204,6 +204,37 @@ TEST_CASE("api: a download's files are served once it completed, to its owner", 
   CHECK(error_code(none) == "not_found");
 }
 
+TEST_CASE("api: a .torrent upload is checked before anything is stored", "[daemon]") {
+  ApiFixture f;
+  auto upload = [&](const std::string& parts) {
+    Request r;
+    r.method = "POST";
+    r.target = "/downloads";
+    r.host = "localhost";
+    r.authorization = "Bearer " + f.alice;
+    r.content_type = "multipart/form-data; boundary=B";
+    r.body = parts + "--B--\r\n";
+    Outcome o = f.api->handle(r);
+    REQUIRE(std::holds_alternative<Response>(o));
+    return std::get<Response>(o);
+  };
+  const std::string bad_torrent =
+      "--B\r\nContent-Disposition: form-data; name=\"torrent\"; filename=\"x.torrent\"\r\n\r\n"
+      "not bencode\r\n";
+  Response r = upload(bad_torrent);
+  CHECK(r.status == 400);
+  CHECK(error_code(r) == "bad_torrent");
+  r = upload("--B\r\nContent-Disposition: form-data; name=\"colour\"\r\n\r\nred\r\n");
+  CHECK(r.status == 400);
+  CHECK(body_of(r).at("error").at("message").as_string() == "unknown form field \"colour\"");
+  r = upload("--B\r\nContent-Disposition: form-data; name=\"files\"\r\n\r\n[0]\r\n");
+  CHECK(body_of(r).at("error").at("message").as_string() == "the form has no \"torrent\" file");
+  r = upload(bad_torrent +
+             "--B\r\nContent-Disposition: form-data; name=\"destination\"\r\n\r\n../x\r\n");
+  CHECK(r.status == 400);
+  CHECK(f.manager->get_all().empty());
+}
+
 TEST_CASE("api: inspection answers list the files", "[daemon]") {
   bitflow::Inspection i;
   i.source.kind = bitflow::SourceKind::url;

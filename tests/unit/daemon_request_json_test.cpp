@@ -85,3 +85,10 @@ TEST_CASE("destinations stay below the user's folder", "[daemon]") {
   CHECK_FALSE(valid_relative_folder(std::string("a\nb")));
   CHECK_FALSE(valid_relative_folder(std::string(256, 'a')));
 }
+
+TEST_CASE("a form's files field is a JSON array of indices", "[daemon]") {
+  CHECK(*parse_file_indices("[0, 2]").value == std::vector<std::size_t>{0, 2});
+  CHECK(parse_file_indices("0,2").error.rfind("\"files\" is not valid JSON", 0) == 0);
+  CHECK(parse_file_indices("[]").error ==
+        "\"files\" must name at least one file (leave it out for all of them)");
+}
