@@ -417,30 +417,38 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
     if (s.bytes_total > 0) record.bytes_total = s.bytes_total;
     record.download_rate = s.download_rate;
     if (size_learnt) {
-      const Tier& tier = tier_of(record.owner);
-      Capacity c = capacity();
-      // What the other active downloads still need is theirs.
-      for (const auto& [id, other] : live)
-        if (id != record.id && is_active(other.state) && other.bytes_total > 0)
-          c.free_bytes -= std::max<std::int64_t>(0, other.bytes_total - other.bytes_done);
-      const Admission verdict =
-          admit_size(record, tier, c.free_bytes, c.reserve_bytes, c.volume_bytes);
-      if (verdict.kind == Admission::Kind::fail) {
-        stop_job(record.id, true);
-        fail(record, verdict.code, verdict.reason, false);
-        request_schedule();
-        return;
-      }
-      if (verdict.kind == Admission::Kind::wait) {
-        stop_job(record.id, false);
-        record.waiting_reason = verdict.reason;
-        set_state(record, S::queued, EventKind::updated);
-        request_schedule();
-        return;
-      }
+      if (!admit_running(record)) return;
       changed(record, {"bytes_total"});
     }
     throttled_progress(record);
+  }
+
+  // A running download whose size just became known: checks it against the owner's tier
+  // and the disk. Returns false when that stopped it (failed: too large; queued again: no
+  // room yet).
+  bool admit_running(DownloadRecord& record) {
+    const Tier& tier = tier_of(record.owner);
+    Capacity c = capacity();
+    // What the other active downloads still need is theirs.
+    for (const auto& [id, other] : live)
+      if (id != record.id && is_active(other.state) && other.bytes_total > 0)
+        c.free_bytes -= std::max<std::int64_t>(0, other.bytes_total - other.bytes_done);
+    const Admission verdict =
+        admit_size(record, tier, c.free_bytes, c.reserve_bytes, c.volume_bytes);
+    if (verdict.kind == Admission::Kind::fail) {
+      stop_job(record.id, true);
+      fail(record, verdict.code, verdict.reason, false);
+      request_schedule();
+      return false;
+    }
+    if (verdict.kind == Admission::Kind::wait) {
+      stop_job(record.id, false);
+      record.waiting_reason = verdict.reason;
+      set_state(record, S::queued, EventKind::updated);
+      request_schedule();
+      return false;
+    }
+    return true;
   }
 
   void throttled_progress(DownloadRecord& record) {
@@ -583,6 +591,9 @@ std::string Manager::add(const std::string& source, const AddOptions& options) {
         if (found.size >= 0 && r.bytes_total < 0) {
           r.bytes_total = found.size;
           fields.push_back("bytes_total");
+          // Started before the inspection came back: the fetcher's first report will not
+          // count as learning the size, so the tier's cap and the disk are checked here.
+          if (is_active(r.state) && !self->admit_running(r)) return;
         }
         if (!found.files.empty() && r.files.empty()) {
           for (const Inspection::File& f : found.files) {

@@ -389,4 +389,56 @@ TEST_CASE("a tier's rate limits reach its users' fetchers", "[manager]") {
   REQUIRE(f.wait_state(*m, y, DownloadState::completed));
   CHECK(f.world.download_limits["fake://x"] == 123'456);
   CHECK(f.world.download_limits["fake://y"] == 0);
+
+namespace {
+
+// A fetcher that runs without ever telling its size, as a URL whose server sends no length;
+// only the source's inspection (late://) knows it.
+class SizelessFetcher final : public Fetcher {
+ public:
+  void start() override {
+    st_.state = FetchState::running;
+    notify(st_);
+  }
+  void pause() override {}
+  void resume() override {}
+  void cancel() override { st_.state = FetchState::cancelled; }
+  FetchStatus status() const override { return st_; }
+
+ private:
+  FetchStatus st_;
+};
+
+}  // namespace
+
+TEST_CASE("a size the inspection learns after the start is checked against the tier", "[manager]") {
+  Fixture f;
+  auto o = f.options();
+  o.tiers = {{"free", 1, 1000, 0, 0, 0}};
+  auto m = f.make(o);
+  FetcherFactory late;
+  late.name = "late";
+  late.matches = [](std::string_view s) { return s.rfind("late://", 0) == 0; };
+  late.create = [](asio::io_context&, const std::string&, const FetchOptions&) {
+    return std::make_unique<SizelessFetcher>();
+  };
+  // The inspection answers only once the download is running.
+  auto timer = std::make_shared<asio::steady_timer>(f.io);
+  late.inspect = [timer](asio::io_context&, const std::string&,
+                         std::function<void(Inspection)> done) {
+    timer->expires_after(50ms);
+    timer->async_wait([done](boost::system::error_code) {
+      Inspection found;
+      found.source.kind = SourceKind::registered;
+      found.source.type = "late";
+      found.size = 5000;
+      done(found);
+    });
+  };
+  m->fetchers().add(std::move(late));
+  m->start();
+  const std::string id = m->add("late://big");
+  REQUIRE(f.wait_state(*m, id, DownloadState::failed));
+  CHECK(m->get_one(id)->attempts == 1);  // it had started before the size was known
+  CHECK_THAT(m->get_one(id)->error, Catch::Contains("free"));
 }
