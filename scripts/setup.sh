@@ -16,6 +16,8 @@ packages=(
   transmission-cli mktorrent python3 python3-libtorrent curl jq
   # seeders the download tests and bench/download_bench.sh run against (tests/seeders/)
   aria2 transmission-daemon
+  # the torrent clients `bitflow watch` follows (tests/integration/remote_watch.sh)
+  rtorrent
   # servers the URL fetcher tests run against (tests/servers/)
   nginx-light python3-pyftpdlib vsftpd openssh-server
   # the example fetcher a program registers (examples/ytdlp_fetcher.cpp)

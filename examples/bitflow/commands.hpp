@@ -16,5 +16,7 @@ int run_download_url(const std::vector<std::string>& args);
 int run_seed(const std::vector<std::string>& args);
 int run_check(const std::vector<std::string>& args);
 int run_presign(const std::vector<std::string>& args);
+/// `watch` of a remote torrent client (transmission, rTorrent): its events until Ctrl-C.
+int run_watch(const std::vector<std::string>& args);
 
 }  // namespace cli

@@ -57,6 +57,11 @@ constexpr const char* usage_text =
     "          [--method GET|PUT]\n"
     "      print a presigned URL for the object, signed with the AWS settings of the\n"
     "      environment and ~/.aws (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...)\n"
+    "  watch <transmission+http://HOST:PORT/transmission/rpc | rtorrent+scgi://HOST:PORT>\n"
+    "        [--interval MS (default 1000)] [--json]\n"
+    "      follow a transmission-daemon or rTorrent: print the events of its torrents\n"
+    "      (added, started, progress, paused, resumed, finished, failed, removed,\n"
+    "      updated) as they happen, one JSON object a line with --json, until Ctrl-C\n"
     "  version\n"
     "\n"
     "options of every command:\n"
@@ -94,6 +99,7 @@ int main(int argc, char** argv) {
     if (command == "seed") return cli::run_seed(args);
     if (command == "check") return cli::run_check(args);
     if (command == "presign") return cli::run_presign(args);
+    if (command == "watch") return cli::run_watch(args);
     if (command == "version" || command == "--version") {
       std::printf("bitflow %s\n", bitflow::version_string);
       return 0;

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# remote_watch.sh <bitflow-cli> <scratch-dir>: `bitflow watch --json` against real torrent
+# clients. transmission-daemon and rTorrent, each started on 127.0.0.1 with a private
+# config (no DHT, LPD/PEX, port forwarding or blocklist updates; peer and RPC ports on
+# loopback), download a torrent from a local `bitflow seed` that dials them (neither dials
+# a loopback peer by itself). The watch must print added → progress → finished for it,
+# with the sizes the data has, then paused when the torrent is stopped and removed when it
+# is removed through the client's own tools (transmission-remote, and rtorrent_rpc.py for
+# rTorrent, which marshals XML-RPC with Python's xmlrpc.client, not bitflow's code).
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../seeders/seeders.sh
+source "$INTEGRATION_DIR/../seeders/seeders.sh"
+
+init "$@"
+trap stop_seeders EXIT
+require_bitflow_command watch not-a-client-url
+require_tool transmission-daemon
+require_tool transmission-remote
+require_tool rtorrent
+require_python
+
+SIZE=$((6 * 1024 * 1024 + 4321))
+LIMIT=120 # seconds for each download, and for each event after it
+DATA=$SCRATCH/data
+random_file "$DATA/payload.bin" "$SIZE"
+# rTorrent refuses a torrent without trackers; nothing listens on the discard port, so
+# both clients' announces fail at once, on loopback.
+"$BITFLOW" create "$DATA/payload.bin" -o "$SCRATCH/payload.torrent" \
+  -t http://127.0.0.1:9/announce --no-date >"$SCRATCH/create.log" 2>&1 ||
+  die "bitflow create failed: $(cat "$SCRATCH/create.log")"
+HASH=$("$BITFLOW" info --json "$SCRATCH/payload.torrent" | "$SYSTEM_PYTHON" -c \
+  'import json, sys; print(json.load(sys.stdin)["info_hash"])')
+RPC="$SYSTEM_PYTHON $INTEGRATION_DIR/rtorrent_rpc.py"
+
+free_port() {
+  "$SYSTEM_PYTHON" "$INTEGRATION_DIR/../trackers/probe.py" free-port
+}
+
+# start_watch <url> <out>: `bitflow watch --json` in the background -> WATCH_PID.
+start_watch() {
+  "$BITFLOW" watch "$1" --json --interval 200 >"$2" 2>"$2.err" </dev/null &
+  WATCH_PID=$!
+  SEEDER_PIDS+=("$WATCH_PID")
+}
+
+# events_check <out> <want...>: the watch's JSON lines for the torrent hold the events
+# <want> in this order (others may come between); for a download, progress is inside
+# (0, 100) and rising, and finished has every byte.
+events_check() {
+  "$SYSTEM_PYTHON" - "$HASH" "$SIZE" "$@" <<'PY'
+import json, sys
+hash_, size, out, want = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+events = []
+for line in open(out):
+    e = json.loads(line)
+    if e["download"]["id"] == hash_:
+        events.append(e)
+kinds = [e["event"] for e in events]
+at = 0
+for w in want:
+    if w not in kinds[at:]:
+        sys.exit(1)
+    at = kinds.index(w, at) + 1
+done = [e["download"]["bytes_done"] for e in events if e["event"] == "progress"]
+if done != sorted(done) or any(not 0 < d <= size for d in done):
+    print("progress not rising or out of range: %s" % done, file=sys.stderr)
+    sys.exit(2)
+for e in events:
+    if e["event"] == "finished" and (e["download"]["bytes_done"] != size or e["download"]["bytes_total"] != size):
+        print("finished without every byte: %s" % e["download"], file=sys.stderr)
+        sys.exit(2)
+    if e["download"]["type"] != "torrent" or e["download"]["owner"] == "":
+        print("not a torrent record: %s" % e["download"], file=sys.stderr)
+        sys.exit(2)
+PY
+}
+
+# wait_events <out> <what> <want...>: waits (LIMIT s at most) until events_check holds.
+wait_events() {
+  local out=$1 what=$2 deadline=$((SECONDS + LIMIT)) status
+  shift 2
+  while :; do
+    status=0
+    events_check "$out" "$@" || status=$?
+    [[ $status -ne 2 ]] || die "$what: wrong events: $(cat "$out")"
+    [[ $status -ne 0 ]] || return 0
+    kill -0 "$WATCH_PID" 2>/dev/null || die "$what: bitflow watch exited: $(cat "$out.err")"
+    ((SECONDS < deadline)) || die "$what: no $* within $LIMIT s; events: $(cut -c1-300 "$out")
+stderr: $(cat "$out.err")"
+    sleep 0.2 # poll interval of a deadline-bounded wait
+  done
+}
+
+# stop_watch <out>: SIGTERM ends the watch with status 0.
+stop_watch() {
+  stop_seeder "$WATCH_PID"
+  [[ $SEEDER_STATUS -eq 0 ]] || die "bitflow watch exited with $SEEDER_STATUS on SIGTERM: $(cat "$1.err")"
+}
+
+step "transmission-daemon downloads from bitflow seed while bitflow watch follows it"
+start_transmission_leecher "$SCRATCH/tr" "$SCRATCH/payload.torrent" "$SCRATCH/out-tr" ||
+  die "transmission-daemon did not start"
+OUT=$SCRATCH/watch-transmission.jsonl
+start_watch "transmission+http://127.0.0.1:$TR_LEECHER_RPC_PORT/transmission/rpc" "$OUT"
+wait_events "$OUT" "transmission" added
+# Rate-limited, so that the download spans several polls.
+start_bitflow_seeder "$SCRATCH/seed-tr" "$BITFLOW" "$SCRATCH/payload.torrent" "$DATA" \
+  --peer "127.0.0.1:$TR_LEECHER_PORT" --upload-limit 1M ||
+  die "bitflow seed did not start"
+wait_events "$OUT" "transmission" added progress finished
+cmp -s "$DATA/payload.bin" "$SCRATCH/out-tr/payload.bin" ||
+  die "transmission's copy differs from the seeded data"
+transmission-remote "127.0.0.1:$TR_LEECHER_RPC_PORT" -t "$HASH" -S >/dev/null ||
+  die "transmission-remote could not stop the torrent"
+wait_events "$OUT" "transmission" added progress finished paused
+transmission-remote "127.0.0.1:$TR_LEECHER_RPC_PORT" -t "$HASH" -r >/dev/null ||
+  die "transmission-remote could not remove the torrent"
+wait_events "$OUT" "transmission" added progress finished paused removed
+stop_watch "$OUT"
+stop_seeder "$BF_SEEDER_PID"
+stop_seeder "$TR_LEECHER_PID"
+echo "transmission: $(sed 's/^{"event":"\([a-z]*\)".*/\1/' "$OUT" | uniq -c | tr -s ' \n' ' ')"
+
+step "rTorrent downloads from bitflow seed while bitflow watch follows it"
+RT=$SCRATCH/rt
+mkdir -p "$RT/session" "$RT/out"
+started=0
+for attempt in 1 2 3; do
+  SCGI_PORT=$(free_port)
+  PEER_PORT=$(free_port)
+  [[ $SCGI_PORT != "$PEER_PORT" ]] || continue
+  # Daemon mode (0.9.7 and later) needs no terminal; -n skips ~/.rtorrent.rc.
+  cat >"$RT/rtorrent.rc" <<RC
+directory.default.set = $RT/out
+session.path.set = $RT/session
+network.scgi.open_port = 127.0.0.1:$SCGI_PORT
+network.bind_address.set = 127.0.0.1
+network.local_address.set = 127.0.0.1
+network.port_range.set = $PEER_PORT-$PEER_PORT
+network.port_random.set = no
+dht.mode.set = disable
+protocol.pex.set = no
+trackers.use_udp.set = no
+system.daemon.set = true
+log.open_file = "main", $RT/rtorrent.log
+log.add_output = "info", "main"
+RC
+  HOME=$RT timeout -k 5 "$SEEDER_LIFETIME" rtorrent -n -o "import=$RT/rtorrent.rc" \
+    >"$RT/stdout.$attempt" 2>&1 </dev/null &
+  RT_PID=$!
+  SEEDER_PIDS+=("$RT_PID")
+  deadline=$((SECONDS + 20))
+  until $RPC "$SCGI_PORT" system.client_version >/dev/null 2>&1; do
+    kill -0 "$RT_PID" 2>/dev/null || break
+    ((SECONDS < deadline)) || die "rtorrent did not open its SCGI port: $(cat "$RT/stdout.$attempt")"
+    sleep 0.1 # poll interval of a deadline-bounded wait
+  done
+  if kill -0 "$RT_PID" 2>/dev/null; then
+    started=1
+    break
+  fi
+  stop_seeder "$RT_PID" # exited: perhaps a port was taken in between; try others
+done
+[[ $started -eq 1 ]] || die "rtorrent would not start: $(cat "$RT/stdout."*)"
+$RPC "$SCGI_PORT" load.start_verbose "" "$SCRATCH/payload.torrent" >/dev/null ||
+  die "rtorrent would not load the torrent"
+OUT=$SCRATCH/watch-rtorrent.jsonl
+start_watch "rtorrent+scgi://127.0.0.1:$SCGI_PORT" "$OUT"
+wait_events "$OUT" "rtorrent" added
+start_bitflow_seeder "$SCRATCH/seed-rt" "$BITFLOW" "$SCRATCH/payload.torrent" "$DATA" \
+  --peer "127.0.0.1:$PEER_PORT" --upload-limit 1M ||
+  die "bitflow seed did not start"
+wait_events "$OUT" "rtorrent" added progress finished
+cmp -s "$DATA/payload.bin" "$RT/out/payload.bin" || die "rTorrent's copy differs from the seeded data"
+$RPC "$SCGI_PORT" d.stop "${HASH^^}" >/dev/null || die "rtorrent could not stop the torrent"
+wait_events "$OUT" "rtorrent" added progress finished paused
+$RPC "$SCGI_PORT" d.erase "${HASH^^}" >/dev/null || die "rtorrent could not erase the torrent"
+wait_events "$OUT" "rtorrent" added progress finished paused removed
+stop_watch "$OUT"
+echo "rtorrent: $(sed 's/^{"event":"\([a-z]*\)".*/\1/' "$OUT" | uniq -c | tr -s ' \n' ' ')"
+echo "OK"
