@@ -18,6 +18,8 @@ packages=(
   aria2 transmission-daemon
   # servers the URL fetcher tests run against (tests/servers/)
   nginx-light python3-pyftpdlib vsftpd openssh-server
+  # the reference S3 client that reads back what bitflow wrote (tests/servers/aws_cli.sh)
+  awscli
   # the example fetcher a program registers (examples/ytdlp_fetcher.cpp)
   yt-dlp
   # trackers the announce tests run against (tests/trackers/); bittorrent-tracker itself

@@ -235,6 +235,17 @@ start_moto_for_test() {
   export AWS_ENDPOINT_URL=$MOTO_URL AWS_REGION=us-east-1
 }
 
+# The AWS CLI as the reference client: run "$AWS_CLI" ARGS... (tests/servers/aws_cli.sh:
+# Debian's /usr/bin/aws first, else the pyenv one next to moto, always with --endpoint-url
+# "$AWS_ENDPOINT_URL"). require_aws_cli: the test cannot go on without one (lib.sh's
+# `missing`: a failure under CI, where scripts/setup.sh installs awscli; a skip elsewhere).
+AWS_CLI=$SERVERS_DIR/aws_cli.sh
+require_aws_cli() {
+  local program
+  program=$("$AWS_CLI" --program) || missing "no AWS CLI: neither /usr/bin/aws (Debian's awscli) nor the pyenv one next to moto"
+  echo "-- reference client: $program ($("$program" --version 2>&1 | cut -d' ' -f1))"
+}
+
 # start_s3_fault_proxy DIR UPSTREAM [--rate=BYTES] RULE...: tests/servers/s3_fault_proxy.py
 # in front of UPSTREAM at $FAULT_PROXY_URL; the faults it served and the answers it
 # forwarded ("sent METHOD TARGET STATUS BYTES") are logged in DIR/faults.log.
