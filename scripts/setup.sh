@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package that bitflow's build, tests and demo need. Idempotent:
+# Installs every Debian 12 package that bitflow's build, tests and demo need, then npm's
+# s3rver (the presigned-URL tests' server) into the current user's cache. Idempotent:
 # when everything is present it prints nothing and touches nothing. Needs root (or sudo)
-# only when something is missing.
+# only when a Debian package is missing; npm runs as the calling user.
 set -euo pipefail
 
 # shellcheck disable=SC2207 # the npm entry below must vanish (no word) when npm is there
@@ -20,6 +21,8 @@ packages=(
   rtorrent
   # servers the URL fetcher tests run against (tests/servers/)
   nginx-light python3-pyftpdlib vsftpd openssh-server
+  # the reference S3 client that reads back what bitflow wrote (tests/servers/aws_cli.sh)
+  awscli
   # the example fetcher a program registers (examples/ytdlp_fetcher.cpp)
   yt-dlp
   # trackers the announce tests run against (tests/trackers/); bittorrent-tracker itself
@@ -33,12 +36,24 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -q >/dev/null
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  echo "setup: done" >&2
+fi
 
-echo "setup: installing ${missing[*]}" >&2
-sudo=()
-[[ $(id -u) -eq 0 ]] || sudo=(sudo)
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -q >/dev/null
-"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-echo "setup: done" >&2
+# npm's s3rver, which enforces presigned-URL expiry (tests/integration/s3_presign.sh), in
+# the folder tests/servers/servers.sh's start_s3rver reads (the same default, or
+# S3RVER_NPM_DIR); a folder of its own, since npm prunes what another install put there.
+S3RVER_VERSION=3.7.1
+S3RVER_NPM_DIR=${S3RVER_NPM_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/bitflow-test-npm-s3rver}
+if ! grep -qs "\"version\": \"$S3RVER_VERSION\"" "$S3RVER_NPM_DIR/node_modules/s3rver/package.json"; then
+  echo "setup: npm install s3rver@$S3RVER_VERSION into $S3RVER_NPM_DIR" >&2
+  mkdir -p "$S3RVER_NPM_DIR"
+  npm install --no-audit --no-fund --no-save --loglevel=error --prefix "$S3RVER_NPM_DIR" \
+    "s3rver@$S3RVER_VERSION" >/dev/null
+fi

@@ -17,11 +17,10 @@ source "$HERE/../servers/servers.sh"
 init "$1" "$2"
 EVENTS=${3:?usage: manager_real.sh <bitflow-cli> <scratch> <manager_events>}
 [[ -x $EVENTS ]] || die "manager_events not found: $EVENTS"
-AWS_CLI=/root/.pyenv/versions/3.11.7/bin/aws
 
 trap stop_servers EXIT
 start_moto_for_test "$SCRATCH/moto"
-[[ -x $AWS_CLI ]] || skip "the AWS CLI next to moto is missing: $AWS_CLI"
+require_aws_cli
 B=$MOTO_BUCKET
 NGINX_RATE=1m start_nginx "$SCRATCH/nginx" || die "nginx did not start"
 www=$SCRATCH/nginx/www

@@ -23,11 +23,10 @@ source "$HERE/lib.sh"
 # shellcheck source=../servers/servers.sh
 source "$HERE/../servers/servers.sh"
 init "$1" "$2"
-AWS_CLI=/root/.pyenv/versions/3.11.7/bin/aws
 
 trap stop_servers EXIT
 start_moto_for_test "$SCRATCH/moto"
-[[ -x $AWS_CLI ]] || skip "the AWS CLI next to moto is missing: $AWS_CLI"
+require_aws_cli
 B=$MOTO_BUCKET
 
 # fetch <expected-exit> <log> <args...>: `bitflow download` (120 s at most).

@@ -9,6 +9,7 @@
 #                        DIR/access.log has one line per request: "REQUEST STATUS BYTES",
 #                        nginx_bytes_sent PATH-PREFIX adds up the bodies sent under it.
 #   start_ftp DIR USER PASS   serves DIR at $FTP_URL (ftp://USER:PASS@127.0.0.1:PORT)
+#   start_s3rver DIR BUCKET   npm's s3rver at $S3RVER_URL (presigned-URL expiry; see below)
 #   stop_servers         stops everything started (also on exit, through the caller's trap)
 # shellcheck shell=bash
 
@@ -235,6 +236,17 @@ start_moto_for_test() {
   export AWS_ENDPOINT_URL=$MOTO_URL AWS_REGION=us-east-1
 }
 
+# The AWS CLI as the reference client: run "$AWS_CLI" ARGS... (tests/servers/aws_cli.sh:
+# Debian's /usr/bin/aws first, else the pyenv one next to moto, always with --endpoint-url
+# "$AWS_ENDPOINT_URL"). require_aws_cli: the test cannot go on without one (lib.sh's
+# `missing`: a failure under CI, where scripts/setup.sh installs awscli; a skip elsewhere).
+AWS_CLI=$SERVERS_DIR/aws_cli.sh
+require_aws_cli() {
+  local program
+  program=$("$AWS_CLI" --program) || missing "no AWS CLI: neither /usr/bin/aws (Debian's awscli) nor the pyenv one next to moto"
+  echo "-- reference client: $program ($("$program" --version 2>&1 | cut -d' ' -f1))"
+}
+
 # start_s3_fault_proxy DIR UPSTREAM [--rate=BYTES] RULE...: tests/servers/s3_fault_proxy.py
 # in front of UPSTREAM at $FAULT_PROXY_URL; the faults it served and the answers it
 # forwarded ("sent METHOD TARGET STATUS BYTES") are logged in DIR/faults.log.
@@ -253,4 +265,73 @@ start_s3_fault_proxy() {
     sleep 0.05  # poll interval of a deadline-bounded wait
   done
   FAULT_PROXY_URL=http://127.0.0.1:$(cat "$dir/port")
+}
+
+# start_s3rver DIR BUCKET: npm's s3rver (S3RVER_VERSION, in S3RVER_NPM_DIR, where
+# scripts/setup.sh puts it; installed there now when it is missing) on a port of
+# 127.0.0.1 the kernel picks, with BUCKET made at start and its files under DIR/data, at
+# $S3RVER_URL. Its fixed credentials are in $S3RVER_KEY_ID / $S3RVER_SECRET. It enforces
+# presigned-URL expiry. Returns 2 when s3rver cannot be installed (no node or npm, no
+# registry: the caller skips), 1 when it does not start; its log is DIR/s3rver.log.
+S3RVER_VERSION=3.7.1
+S3RVER_NPM_DIR=${S3RVER_NPM_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/bitflow-test-npm-s3rver}
+S3RVER_KEY_ID=S3RVER
+S3RVER_SECRET=S3RVER
+_s3rver_installed() {
+  grep -qs "\"version\": \"$S3RVER_VERSION\"" "$S3RVER_NPM_DIR/node_modules/s3rver/package.json"
+}
+# _s3rver_install LOG: once per machine, serialised with flock against a parallel test.
+_s3rver_install() {
+  _s3rver_installed && return 0
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || return 1
+  mkdir -p "$S3RVER_NPM_DIR" || return 1
+  (
+    exec 9>"$S3RVER_NPM_DIR/.install.lock"
+    flock -w 200 9 || exit 1
+    _s3rver_installed && exit 0
+    echo "servers.sh: installing s3rver@$S3RVER_VERSION into $S3RVER_NPM_DIR" >&2
+    timeout 150 npm install --no-audit --no-fund --no-save --fetch-retries=1 \
+      --prefix "$S3RVER_NPM_DIR" "s3rver@$S3RVER_VERSION" >"$1" 2>&1
+  ) || true
+  _s3rver_installed
+}
+start_s3rver() {
+  local dir=$1 bucket=$2 pid port='' deadline
+  mkdir -p "$dir/data"
+  _s3rver_install "$dir/npm-install.log" ||
+    { echo "servers.sh: s3rver@$S3RVER_VERSION cannot be installed: $(tail -n 2 "$dir/npm-install.log" 2>/dev/null)" >&2; return 2; }
+  node "$S3RVER_NPM_DIR/node_modules/s3rver/bin/s3rver.js" -d "$dir/data" -a 127.0.0.1 -p 0 \
+    --configure-bucket "$bucket" >"$dir/s3rver.log" 2>&1 </dev/null &
+  pid=$!
+  _SERVER_PIDS+=("$pid")
+  # It prints "S3rver listening on 127.0.0.1:PORT" once the bucket exists and it listens.
+  deadline=$((SECONDS + 20))
+  while [[ -z $port ]]; do
+    port=$(sed -n 's/^S3rver listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$dir/s3rver.log")
+    [[ -n $port ]] && break
+    kill -0 "$pid" 2>/dev/null || { echo "servers.sh: s3rver exited at start: $(tail -n 3 "$dir/s3rver.log")" >&2; return 1; }
+    ((SECONDS < deadline)) || { echo "servers.sh: s3rver did not listen within 20 s" >&2; return 1; }
+    sleep 0.05  # poll interval of a deadline-bounded wait
+  done
+  _wait_for_port "$port" "$pid" s3rver || return 1
+  S3RVER_URL=http://127.0.0.1:$port
+}
+
+# start_sigv4_query_check DIR UPSTREAM KEY-ID SECRET: tests/servers/sigv4_query_check.py in
+# front of UPSTREAM at $SIGV4_CHECK_URL: presigned requests with the signature it computes
+# itself go through, others get S3's 403 (it logs each verdict in DIR/verdicts.log).
+start_sigv4_query_check() {
+  local dir=$1 pid deadline
+  mkdir -p "$dir"
+  rm -f "$dir/port"
+  "$SERVERS_PYTHON" "$SERVERS_DIR/sigv4_query_check.py" "$dir/port" "$2" "$3" "$4" 2>"$dir/verdicts.log" &
+  pid=$!
+  _SERVER_PIDS+=("$pid")
+  deadline=$((SECONDS + 10))
+  while [[ ! -s $dir/port ]]; do
+    kill -0 "$pid" 2>/dev/null || { echo "servers.sh: sigv4_query_check exited at start" >&2; return 1; }
+    ((SECONDS < deadline)) || { echo "servers.sh: sigv4_query_check did not start within 10 s" >&2; return 1; }
+    sleep 0.05  # poll interval of a deadline-bounded wait
+  done
+  SIGV4_CHECK_URL=http://127.0.0.1:$(cat "$dir/port")
 }
