@@ -122,7 +122,8 @@ print("%.3f %.2f %.1f %.1f" % (c["wall_s"], c["cpu_s"] / gib, c["peak_rss_mib"],
 PY
   )
   if [[ $status -ne 0 ]]; then
-    result="FAILED (exit $status): $(tail -n 1 "$scratch/run.log")"
+    result="FAILED (exit $status): $(grep -v '^[[:space:]]*$' "$scratch/run.log" | tail -n 1)"
+    tail -n 5 "$scratch/run.log" | sed 's/^/s3_bench:   | /' >&2
     mibs=-
   elif ! result=$("$check" 2>&1); then
     result="WRONG: $result"

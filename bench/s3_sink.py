@@ -7,7 +7,7 @@ Listens on a free port of 127.0.0.1 (written to PORT-FILE once it listens) and a
 what an uploader needs, for any bucket and key, without checking signatures:
 PutObject, CreateMultipartUpload, UploadPart, CompleteMultipartUpload, ListParts,
 ListMultipartUploads (always empty), AbortMultipartUpload, HeadObject (the size received)
-and DeleteObject. Bodies are read in 1 MiB chunks and discarded, never hashed: a part's
+and DeleteObject. Bodies are read into a reused 1 MiB buffer and discarded, never hashed: a part's
 ETag is the hex of its Content-MD5 header (or of the part number when there is none).
 It measures the uploader's own cost: the store costs next to nothing. Anything else is
 answered 501 and logged on stderr. Standard library only.
@@ -24,6 +24,7 @@ LOCK = threading.Lock()
 UPLOADS = {}   # upload id -> {part number: (etag, size)}
 OBJECTS = {}   # path -> (size, etag)
 COUNTER = [0]
+BUFFERS = threading.local()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -44,14 +45,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def drain(self):
-        """Reads the body away; returns its size."""
+        """Reads the body away into one reused buffer per thread; returns its size."""
         left = int(self.headers.get("Content-Length") or 0)
         total = left
+        view = getattr(BUFFERS, "view", None)
+        if view is None:
+            view = BUFFERS.view = memoryview(bytearray(1 << 20))
         while left > 0:
-            chunk = self.rfile.read(min(left, 1 << 20))
-            if not chunk:
+            got = self.rfile.readinto(view[:min(left, len(view))])
+            if not got:
                 break
-            left -= len(chunk)
+            left -= got
         return total
 
     def etag(self, fallback):

@@ -54,6 +54,8 @@ S3RVER_NPM_DIR=${S3RVER_NPM_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/bitflow
 if ! grep -qs "\"version\": \"$S3RVER_VERSION\"" "$S3RVER_NPM_DIR/node_modules/s3rver/package.json"; then
   echo "setup: npm install s3rver@$S3RVER_VERSION into $S3RVER_NPM_DIR" >&2
   mkdir -p "$S3RVER_NPM_DIR"
+  # The registry is not ours: without it the presign test skips, and nothing else needs it.
   npm install --no-audit --no-fund --no-save --loglevel=error --prefix "$S3RVER_NPM_DIR" \
-    "s3rver@$S3RVER_VERSION" >/dev/null
+    "s3rver@$S3RVER_VERSION" >/dev/null ||
+    echo "setup: npm could not install s3rver; tests/integration/s3_presign.sh will skip" >&2
 fi
