@@ -389,6 +389,7 @@ TEST_CASE("a tier's rate limits reach its users' fetchers", "[manager]") {
   REQUIRE(f.wait_state(*m, y, DownloadState::completed));
   CHECK(f.world.download_limits["fake://x"] == 123'456);
   CHECK(f.world.download_limits["fake://y"] == 0);
+}
 
 namespace {
 
