@@ -442,9 +442,10 @@ struct CurlReactor::Impl {
       curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
     else if (r.method != "GET")
       curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
-    if (!r.body.empty() || r.method == "POST" || r.method == "PUT") {
-      curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
-      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    const std::string& body = r.shared_body ? *r.shared_body : r.body;
+    if (!body.empty() || r.method == "POST" || r.method == "PUT") {
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, body.data());
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     }
     for (const auto& h : r.headers)
       t.headers = curl_slist_append(t.headers, h.c_str());

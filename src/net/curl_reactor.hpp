@@ -50,7 +50,10 @@ struct HttpResponse;
 struct HttpRequest {
   std::string url;
   std::string method = "GET";
-  std::string body;                  ///< sent for POST/PUT
+  std::string body;  ///< sent for POST/PUT
+  /// Sent instead of `body` when set: a large body (an S3 part) shared by every attempt
+  /// of a request rather than copied into each.
+  std::shared_ptr<const std::string> shared_body;
   std::vector<std::string> headers;  ///< "Name: value"
   std::chrono::milliseconds timeout{30'000};
   std::chrono::milliseconds connect_timeout{10'000};

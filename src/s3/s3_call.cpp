@@ -11,8 +11,8 @@
 namespace bitflow::s3 {
 
 void prepare(Call& call) {
-  call.payload_sha256 =
-      call.body.empty() ? std::string(empty_payload_sha256) : sha256(call.body).hex();
+  call.payload_sha256 = !call.body || call.body->empty() ? std::string(empty_payload_sha256)
+                                                         : sha256(*call.body).hex();
 }
 
 net::HttpRequest signed_request(const Call& call, const ClientSettings& settings,
@@ -34,7 +34,8 @@ net::HttpRequest signed_request(const Call& call, const ClientSettings& settings
   SignedRequest signed_req = sign_request(request, params);
 
   net::HttpRequest out = http_request(settings, target->url(signed_req.query_string), call.method,
-                                      call.body, request.headers, signed_req);
+                                      std::string(), request.headers, signed_req);
+  out.shared_body = call.body;
   // libcurl would label a POST body as a form, which is not part of S3's protocol.
   out.headers.push_back(call.content_type.empty()
                             ? std::string("Content-Type:")

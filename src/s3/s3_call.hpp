@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,8 @@ struct Call {
   /// Signed besides Host and the signer's own (Content-MD5, Range).
   std::vector<Header> headers;
   std::string content_type;  // sent unsigned; empty: none
-  std::string body;
+  /// Null: no body. Shared: each attempt's request sends this buffer, not a copy of it.
+  std::shared_ptr<const std::string> body;
   std::string payload_sha256;  // hex; filled in by prepare()
   /// CompleteMultipartUpload: a 200 answer may still carry an <Error> document.
   bool error_in_ok_body = false;

@@ -93,7 +93,7 @@ asio::awaitable<std::string> Client::put_object(std::string bucket, std::string 
                                                 std::string body, std::string content_type) {
   Call c = object_call("PutObject", "PUT", std::move(bucket), std::move(key));
   c.headers.emplace_back("Content-MD5", content_md5(body));
-  c.body = std::move(body);
+  c.body = std::make_shared<const std::string>(std::move(body));
   c.content_type = std::move(content_type);
   auto r = co_await impl_->execute(std::move(c));
   co_return r.header("ETag").value_or("");
@@ -144,7 +144,7 @@ asio::awaitable<UploadedPart> Client::upload_part(std::string bucket, std::strin
   UploadedPart part;
   part.part_number = part_number;
   part.size = body.size();
-  c.body = std::move(body);
+  c.body = std::make_shared<const std::string>(std::move(body));
   auto r = co_await impl_->execute(std::move(c));
   part.etag = r.header("ETag").value_or("");
   co_return part;
@@ -154,7 +154,7 @@ asio::awaitable<CompleteMultipartUploadResult> Client::complete_multipart_upload
     std::string bucket, std::string key, std::string upload_id, std::vector<UploadedPart> parts) {
   Call c = object_call("CompleteMultipartUpload", "POST", std::move(bucket), std::move(key));
   c.query.emplace_back("uploadId", std::move(upload_id));
-  c.body = complete_multipart_upload_body(std::move(parts));
+  c.body = std::make_shared<const std::string>(complete_multipart_upload_body(std::move(parts)));
   c.content_type = "application/xml";
   c.error_in_ok_body = true;
   auto r = co_await impl_->execute(c);

@@ -4,8 +4,8 @@
 # expiry, with curl as the only client.
 #
 # Checks: a presigned PUT uploads a file and a presigned GET downloads it byte-identical
-# (the AWS CLI sees the object's size); a GET URL with --expires 2 works at once and is
-# refused with 403 AccessDenied "Request has expired" once 2 s have passed since its
+# (the AWS CLI sees the object's size); a GET URL with --expires 5 works at once and is
+# refused with 403 AccessDenied "Request has expired" once 5 s have passed since its
 # X-Amz-Date (polled on a deadline) and not before; a changed signature, a lengthened
 # X-Amz-Expires and a PUT URL used for a GET are refused with SignatureDoesNotMatch;
 # --expires above 7 days (604801), 0 or junk, and --method POST, are refused by the CLI
@@ -93,26 +93,28 @@ if "$AWS_CLI" --program >/dev/null; then
 fi
 grep -q "^PUT /$B/.* -> forwarded$" "$SCRATCH/check/verdicts.log" || die "the PUT's signature was not checked"
 
-step "a GET URL with --expires 2 works at once and is refused with 'Request has expired' after 2 s"
-short=$(presign "s3://$B/$KEY" --expires 2)
+# 5 s, not less: on a loaded machine the first GET through the checking proxy can take
+# more than a second after the signature's whole-second X-Amz-Date.
+step "a GET URL with --expires 5 works at once and is refused with 'Request has expired' after 5 s"
+short=$(presign "s3://$B/$KEY" --expires 5)
 signed_at=$(epoch_of "$short")
 status=$(http GET "$short" "$SCRATCH/short.bin")
-[[ $status == 200 ]] || die "a fresh 2 s URL got $status: $(head -c 500 "$SCRATCH/short.bin")"
-cmp "$SCRATCH/data.bin" "$SCRATCH/short.bin" || die "the 2 s URL returned other bytes"
+[[ $status == 200 ]] || die "a fresh 5 s URL got $status: $(head -c 500 "$SCRATCH/short.bin")"
+cmp "$SCRATCH/data.bin" "$SCRATCH/short.bin" || die "the 5 s URL returned other bytes"
 deadline=$((SECONDS + 20))
 while :; do
   now=$(date -u +%s)
   status=$(http GET "$short" "$SCRATCH/short.out")
   [[ $status == 200 ]] || break
-  ((SECONDS < deadline)) || die "a URL signed to expire in 2 s still works after 20 s"
+  ((SECONDS < deadline)) || die "a URL signed to expire in 5 s still works after 20 s"
   sleep 0.2 # poll interval of a deadline-bounded wait
 done
 [[ $status == 403 ]] || die "the expired URL got $status, not 403: $(cat "$SCRATCH/short.out")"
 if ! grep -q "<Code>AccessDenied</Code>" "$SCRATCH/short.out" || ! grep -q "Request has expired" "$SCRATCH/short.out"; then
   die "the expired URL was refused for another reason: $(cat "$SCRATCH/short.out")"
 fi
-# s3rver compares with milliseconds: refused at the earliest in the second X-Amz-Date + 2.
-((now >= signed_at + 2)) || die "refused $((now - signed_at)) s after X-Amz-Date, before it expired"
+# s3rver compares with milliseconds: refused at the earliest in the second X-Amz-Date + 5.
+((now >= signed_at + 5)) || die "refused $((now - signed_at)) s after X-Amz-Date, before it expired"
 echo "   refused $((now - signed_at)) s after its X-Amz-Date"
 
 step "a changed signature, a lengthened expiry and a PUT URL used for GET are refused"
@@ -122,7 +124,7 @@ sig=${fresh##*X-Amz-Signature=}
 last=${sig: -1}
 [[ $last == 0 ]] && swap=1 || swap=0
 refused "${fresh%?}$swap" GET SignatureDoesNotMatch
-refused "${short/X-Amz-Expires=2&/X-Amz-Expires=600&}" GET SignatureDoesNotMatch
+refused "${short/X-Amz-Expires=5&/X-Amz-Expires=600&}" GET SignatureDoesNotMatch
 refused "$put_url" GET SignatureDoesNotMatch
 refused "${fresh/X-Amz-Credential=S3RVER/X-Amz-Credential=OTHERKEY}" GET InvalidAccessKeyId
 status=$(http GET "$fresh" "$SCRATCH/fresh.bin")
