@@ -85,8 +85,8 @@ class FakeFetcher final : public Fetcher {
   }
   void end_failed(fetch::errc code, std::string why) {
     timer_.expires_after(1ms);
-    timer_.async_wait([this, code, why](boost::system::error_code ec) {
-      if (ec) return;
+    timer_.async_wait([this, alive = alive(), code, why](boost::system::error_code ec) {
+      if (ec || alive.expired()) return;
       st_.state = FetchState::failed;
       st_.error = why;
       st_.error_code = fetch::make_error_code(code);
@@ -95,8 +95,8 @@ class FakeFetcher final : public Fetcher {
   }
   void poll() {
     timer_.expires_after(2ms);
-    timer_.async_wait([this](boost::system::error_code ec) {
-      if (ec || st_.state != FetchState::running) return;
+    timer_.async_wait([this, alive = alive()](boost::system::error_code ec) {
+      if (ec || alive.expired() || st_.state != FetchState::running) return;
       const std::string gate = param("gate", "");
       if (!gate.empty() && !world_.open_gates.count(gate)) return poll();
       fs::create_directories(folder_);
@@ -107,6 +107,11 @@ class FakeFetcher final : public Fetcher {
     });
   }
 
+  // A timer that already expired completes with success even when the fetcher is destroyed
+  // before its handler runs (DownloadJob::stop does that): the handlers check this first.
+  std::weak_ptr<const int> alive() const { return lifetime_; }
+
+  std::shared_ptr<const int> lifetime_ = std::make_shared<const int>(0);
   FakeWorld& world_;
   std::string source_, name_;
   fs::path folder_;
