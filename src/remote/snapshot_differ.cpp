@@ -104,7 +104,8 @@ void SnapshotDiffer::diff_one(const DownloadRecord& before, Seen& seen, TimeMs a
     seen.progress_bytes = now.bytes_done;  // the finished event carries them
     seen.progress_at = at;
   } else if (now.bytes_done != seen.progress_bytes &&
-             at - seen.progress_at >= progress_interval_ms_) {
+             // A wall clock set back must not silence progress until it catches up.
+             (at < seen.progress_at || at - seen.progress_at >= progress_interval_ms_)) {
     emit(out, EventKind::progress, now, at);
     seen.progress_bytes = now.bytes_done;
     seen.progress_at = at;

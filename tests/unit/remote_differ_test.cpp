@@ -88,6 +88,13 @@ TEST_CASE("progress comes at most once per interval and catches up later", "[rem
   CHECK(kinds(d.update({torrent("a", RemoteState::downloading, 50)}, 5700)) == Kinds{"progress:a"});
 }
 
+TEST_CASE("a wall clock set back does not silence progress", "[remote]") {
+  SnapshotDiffer d("tr", std::chrono::milliseconds(500));
+  (void)d.update({torrent("a", RemoteState::downloading, 0)}, 10'000);
+  CHECK(kinds(d.update({torrent("a", RemoteState::downloading, 10)}, 2'000)) ==
+        Kinds{"progress:a"});
+}
+
 TEST_CASE("pause and resume are told as such, whatever the state around them", "[remote]") {
   SnapshotDiffer d("tr");
   (void)d.update({torrent("a", RemoteState::downloading, 0)}, 0);
