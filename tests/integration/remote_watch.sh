@@ -32,7 +32,9 @@ random_file "$DATA/payload.bin" "$SIZE"
   die "bitflow create failed: $(cat "$SCRATCH/create.log")"
 HASH=$("$BITFLOW" info --json "$SCRATCH/payload.torrent" | "$SYSTEM_PYTHON" -c \
   'import json, sys; print(json.load(sys.stdin)["info_hash"])')
-RPC="$SYSTEM_PYTHON $INTEGRATION_DIR/rtorrent_rpc.py"
+rt_rpc() {
+  "$SYSTEM_PYTHON" "$INTEGRATION_DIR/rtorrent_rpc.py" "$@"
+}
 
 free_port() {
   "$SYSTEM_PYTHON" "$INTEGRATION_DIR/../trackers/probe.py" free-port
@@ -103,6 +105,12 @@ step "transmission-daemon downloads from bitflow seed while bitflow watch follow
 start_transmission_leecher "$SCRATCH/tr" "$SCRATCH/payload.torrent" "$SCRATCH/out-tr" ||
   die "transmission-daemon did not start"
 OUT=$SCRATCH/watch-transmission.jsonl
+TEXT=$SCRATCH/watch-transmission.txt
+# The readable form too, alongside: the same events as lines.
+"$BITFLOW" watch "transmission+http://127.0.0.1:$TR_LEECHER_RPC_PORT/transmission/rpc" \
+  --interval 200 >"$TEXT" 2>"$TEXT.err" </dev/null &
+TEXT_PID=$!
+SEEDER_PIDS+=("$TEXT_PID")
 start_watch "transmission+http://127.0.0.1:$TR_LEECHER_RPC_PORT/transmission/rpc" "$OUT"
 wait_events "$OUT" "transmission" added
 # Rate-limited, so that the download spans several polls.
@@ -119,6 +127,14 @@ transmission-remote "127.0.0.1:$TR_LEECHER_RPC_PORT" -t "$HASH" -r >/dev/null ||
   die "transmission-remote could not remove the torrent"
 wait_events "$OUT" "transmission" added progress finished paused removed
 stop_watch "$OUT"
+stop_seeder "$TEXT_PID"
+[[ $SEEDER_STATUS -eq 0 ]] || die "bitflow watch (readable) exited with $SEEDER_STATUS: $(cat "$TEXT.err")"
+for kind in added progress finished paused removed; do
+  grep -Eq "^[0-9T:.-]+Z $kind +payload\.bin \(${HASH:0:8}\) " "$TEXT" ||
+    die "the readable watch has no '$kind' line for payload.bin: $(cat "$TEXT")"
+done
+grep -q "finished  payload.bin (${HASH:0:8}) completed 100% 6.3 MB of 6.3 MB" "$TEXT" ||
+  die "the readable finished line is not as expected: $(grep finished "$TEXT")"
 stop_seeder "$BF_SEEDER_PID"
 stop_seeder "$TR_LEECHER_PID"
 echo "transmission: $(sed 's/^{"event":"\([a-z]*\)".*/\1/' "$OUT" | uniq -c | tr -s ' \n' ' ')"
@@ -152,7 +168,7 @@ RC
   RT_PID=$!
   SEEDER_PIDS+=("$RT_PID")
   deadline=$((SECONDS + 20))
-  until $RPC "$SCGI_PORT" system.client_version >/dev/null 2>&1; do
+  until rt_rpc "$SCGI_PORT" system.client_version >/dev/null 2>&1; do
     kill -0 "$RT_PID" 2>/dev/null || break
     ((SECONDS < deadline)) || die "rtorrent did not open its SCGI port: $(cat "$RT/stdout.$attempt")"
     sleep 0.1 # poll interval of a deadline-bounded wait
@@ -164,7 +180,7 @@ RC
   stop_seeder "$RT_PID" # exited: perhaps a port was taken in between; try others
 done
 [[ $started -eq 1 ]] || die "rtorrent would not start: $(cat "$RT/stdout."*)"
-$RPC "$SCGI_PORT" load.start_verbose "" "$SCRATCH/payload.torrent" >/dev/null ||
+rt_rpc "$SCGI_PORT" load.start_verbose "" "$SCRATCH/payload.torrent" >/dev/null ||
   die "rtorrent would not load the torrent"
 OUT=$SCRATCH/watch-rtorrent.jsonl
 start_watch "rtorrent+scgi://127.0.0.1:$SCGI_PORT" "$OUT"
@@ -174,9 +190,9 @@ start_bitflow_seeder "$SCRATCH/seed-rt" "$BITFLOW" "$SCRATCH/payload.torrent" "$
   die "bitflow seed did not start"
 wait_events "$OUT" "rtorrent" added progress finished
 cmp -s "$DATA/payload.bin" "$RT/out/payload.bin" || die "rTorrent's copy differs from the seeded data"
-$RPC "$SCGI_PORT" d.stop "${HASH^^}" >/dev/null || die "rtorrent could not stop the torrent"
+rt_rpc "$SCGI_PORT" d.stop "${HASH^^}" >/dev/null || die "rtorrent could not stop the torrent"
 wait_events "$OUT" "rtorrent" added progress finished paused
-$RPC "$SCGI_PORT" d.erase "${HASH^^}" >/dev/null || die "rtorrent could not erase the torrent"
+rt_rpc "$SCGI_PORT" d.erase "${HASH^^}" >/dev/null || die "rtorrent could not erase the torrent"
 wait_events "$OUT" "rtorrent" added progress finished paused removed
 stop_watch "$OUT"
 echo "rtorrent: $(sed 's/^{"event":"\([a-z]*\)".*/\1/' "$OUT" | uniq -c | tr -s ' \n' ' ')"
