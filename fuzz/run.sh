@@ -231,6 +231,7 @@ run_target fuzz_extension extension -max_len=20000 || failed+=(fuzz_extension)
 run_target fuzz_fetch_parsers fetch_parsers -max_len=4096 || failed+=(fuzz_fetch_parsers)
 run_target fuzz_s3_parsers s3_parsers -max_len=8192 || failed+=(fuzz_s3_parsers)
 run_target fuzz_krpc krpc -max_len=8192 || failed+=(fuzz_krpc)
+run_target fuzz_remote_parsers remote_parsers -max_len=16384 || failed+=(fuzz_remote_parsers)
 $long && write_report
 
 if [[ ${#failed[@]} -gt 0 ]]; then

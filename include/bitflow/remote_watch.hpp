@@ -40,7 +40,11 @@ namespace bitflow::remote {
 ///   bytes_done moved (not finished now)   → progress, at most once per progress_interval
 ///                                           per torrent; the move is measured from the
 ///                                           last progress sent, so a throttled move is
-///                                           reported by a later one
+///                                           reported by a later one. Not while the client
+///                                           is checking: its bytes done then count what
+///                                           the check has verified so far (rTorrent
+///                                           re-hashes a download on completion), which
+///                                           would make progress run backwards
 ///   name, bytes_total, error, or a state change no event above names → updated, with
 ///                                           the names of the changed fields
 /// Events of one update come torrent by torrent in the new snapshot's order (removed ones
@@ -61,8 +65,8 @@ class SnapshotDiffer {
     std::int64_t progress_bytes = 0;  // bytes_done of the last progress (or added/finished)
     manager::TimeMs progress_at = 0;
   };
-  void diff_one(const manager::DownloadRecord& before, Seen& seen, manager::TimeMs at,
-                std::vector<manager::Event>& out) const;
+  void diff_one(const manager::DownloadRecord& before, bool checking, Seen& seen,
+                manager::TimeMs at, std::vector<manager::Event>& out) const;
 
   std::string owner_;
   std::int64_t progress_interval_ms_;

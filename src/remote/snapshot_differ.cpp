@@ -68,7 +68,7 @@ DownloadRecord to_record(const RemoteTorrent& torrent, const std::string& owner)
 SnapshotDiffer::SnapshotDiffer(std::string owner, std::chrono::milliseconds progress_interval)
     : owner_(std::move(owner)), progress_interval_ms_(progress_interval.count()) {}
 
-void SnapshotDiffer::diff_one(const DownloadRecord& before, Seen& seen, TimeMs at,
+void SnapshotDiffer::diff_one(const DownloadRecord& before, bool checking, Seen& seen, TimeMs at,
                               std::vector<Event>& out) const {
   DownloadRecord& now = seen.record;
   bool state_told = before.state == now.state;
@@ -103,8 +103,9 @@ void SnapshotDiffer::diff_one(const DownloadRecord& before, Seen& seen, TimeMs a
   if (finished) {
     seen.progress_bytes = now.bytes_done;  // the finished event carries them
     seen.progress_at = at;
-  } else if (now.bytes_done != seen.progress_bytes &&
-             at - seen.progress_at >= progress_interval_ms_) {
+  } else if (!checking && now.bytes_done != seen.progress_bytes &&
+             // A wall clock set back must not silence progress until it catches up.
+             (at < seen.progress_at || at - seen.progress_at >= progress_interval_ms_)) {
     emit(out, EventKind::progress, now, at);
     seen.progress_bytes = now.bytes_done;
     seen.progress_at = at;
@@ -130,7 +131,7 @@ std::vector<Event> SnapshotDiffer::update(const std::vector<RemoteTorrent>& now_
       seen.record.finished_at = it->second.record.finished_at;
       seen.progress_bytes = it->second.progress_bytes;
       seen.progress_at = it->second.progress_at;
-      diff_one(it->second.record, seen, at, out);
+      diff_one(it->second.record, torrent.state == RemoteState::checking, seen, at, out);
     } else {
       seen.record.created_at = at;
       seen.progress_bytes = seen.record.bytes_done;

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# remote_watch.sh <bitflow-cli> <scratch-dir>: `bitflow watch --json` against real torrent
+# remote_watch.sh <bitflow-cli> <scratch-dir> <remote_client_check>: `bitflow watch --json`
+# and bitflow's RemoteClient against real torrent
 # clients. transmission-daemon and rTorrent, each started on 127.0.0.1 with a private
 # config (no DHT, LPD/PEX, port forwarding or blocklist updates; peer and RPC ports on
 # loopback), download a torrent from a local `bitflow seed` that dials them (neither dials
 # a loopback peer by itself). The watch must print added → progress → finished for it,
-# with the sizes the data has, then paused when the torrent is stopped and removed when it
-# is removed through the client's own tools (transmission-remote, and rtorrent_rpc.py for
-# rTorrent, which marshals XML-RPC with Python's xmlrpc.client, not bitflow's code).
+# with the sizes the data has. Then remote_client_check (RemoteClient's get, pause, resume
+# and remove) acts on the torrent: the watch must show paused, resumed and removed, and
+# the client's own tools must agree (transmission-remote; rtorrent_rpc.py, which marshals
+# XML-RPC with Python's xmlrpc.client, not bitflow's code).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -14,6 +16,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$INTEGRATION_DIR/../seeders/seeders.sh"
 
 init "$@"
+CHECK=${3:-}
+[[ -x $CHECK ]] || die "usage: $0 <bitflow-cli> <scratch-dir> <remote_client_check>"
 trap stop_seeders EXIT
 require_bitflow_command watch not-a-client-url
 require_tool transmission-daemon
@@ -32,7 +36,16 @@ random_file "$DATA/payload.bin" "$SIZE"
   die "bitflow create failed: $(cat "$SCRATCH/create.log")"
 HASH=$("$BITFLOW" info --json "$SCRATCH/payload.torrent" | "$SYSTEM_PYTHON" -c \
   'import json, sys; print(json.load(sys.stdin)["info_hash"])')
-RPC="$SYSTEM_PYTHON $INTEGRATION_DIR/rtorrent_rpc.py"
+rt_rpc() {
+  "$SYSTEM_PYTHON" "$INTEGRATION_DIR/rtorrent_rpc.py" "$@"
+}
+
+# check_get <url> <state>: RemoteClient::get sees the whole torrent in <state>.
+check_get() {
+  local got want="$HASH $2 $SIZE $SIZE payload.bin"
+  got=$("$CHECK" "$1" get "$HASH") || die "remote_client_check get failed"
+  [[ $got == "$want" ]] || die "get: '$got', expected '$want'"
+}
 
 free_port() {
   "$SYSTEM_PYTHON" "$INTEGRATION_DIR/../trackers/probe.py" free-port
@@ -103,6 +116,12 @@ step "transmission-daemon downloads from bitflow seed while bitflow watch follow
 start_transmission_leecher "$SCRATCH/tr" "$SCRATCH/payload.torrent" "$SCRATCH/out-tr" ||
   die "transmission-daemon did not start"
 OUT=$SCRATCH/watch-transmission.jsonl
+TEXT=$SCRATCH/watch-transmission.txt
+# The readable form too, alongside: the same events as lines.
+"$BITFLOW" watch "transmission+http://127.0.0.1:$TR_LEECHER_RPC_PORT/transmission/rpc" \
+  --interval 200 >"$TEXT" 2>"$TEXT.err" </dev/null &
+TEXT_PID=$!
+SEEDER_PIDS+=("$TEXT_PID")
 start_watch "transmission+http://127.0.0.1:$TR_LEECHER_RPC_PORT/transmission/rpc" "$OUT"
 wait_events "$OUT" "transmission" added
 # Rate-limited, so that the download spans several polls.
@@ -112,13 +131,32 @@ start_bitflow_seeder "$SCRATCH/seed-tr" "$BITFLOW" "$SCRATCH/payload.torrent" "$
 wait_events "$OUT" "transmission" added progress finished
 cmp -s "$DATA/payload.bin" "$SCRATCH/out-tr/payload.bin" ||
   die "transmission's copy differs from the seeded data"
-transmission-remote "127.0.0.1:$TR_LEECHER_RPC_PORT" -t "$HASH" -S >/dev/null ||
-  die "transmission-remote could not stop the torrent"
+TR_URL="transmission+http://127.0.0.1:$TR_LEECHER_RPC_PORT/transmission/rpc"
+check_get "$TR_URL" seeding
+"$CHECK" "$TR_URL" pause "$HASH" >/dev/null || die "RemoteClient::pause failed (transmission)"
 wait_events "$OUT" "transmission" added progress finished paused
-transmission-remote "127.0.0.1:$TR_LEECHER_RPC_PORT" -t "$HASH" -r >/dev/null ||
-  die "transmission-remote could not remove the torrent"
-wait_events "$OUT" "transmission" added progress finished paused removed
+transmission-remote "127.0.0.1:$TR_LEECHER_RPC_PORT" -t "$HASH" -i | grep -q "State: Stopped" ||
+  die "transmission-remote does not see the torrent stopped"
+"$CHECK" "$TR_URL" resume "$HASH" >/dev/null || die "RemoteClient::resume failed (transmission)"
+wait_events "$OUT" "transmission" added progress finished paused resumed
+"$CHECK" "$TR_URL" remove "$HASH" delete-data >/dev/null ||
+  die "RemoteClient::remove failed (transmission)"
+wait_events "$OUT" "transmission" added progress finished paused resumed removed
+deadline=$((SECONDS + 20))
+while [[ -e $SCRATCH/out-tr/payload.bin ]]; do
+  ((SECONDS < deadline)) || die "transmission kept the data after remove with delete-data"
+  sleep 0.1 # poll interval of a deadline-bounded wait
+done
+[[ $("$CHECK" "$TR_URL" get "$HASH") == none ]] || die "transmission still has the torrent"
 stop_watch "$OUT"
+stop_seeder "$TEXT_PID"
+[[ $SEEDER_STATUS -eq 0 ]] || die "bitflow watch (readable) exited with $SEEDER_STATUS: $(cat "$TEXT.err")"
+for kind in added progress finished paused resumed removed; do
+  grep -Eq "^[0-9T:.-]+Z $kind +payload\.bin \(${HASH:0:8}\) " "$TEXT" ||
+    die "the readable watch has no '$kind' line for payload.bin: $(cat "$TEXT")"
+done
+grep -q "finished  payload.bin (${HASH:0:8}) completed 100% 6.3 MB of 6.3 MB" "$TEXT" ||
+  die "the readable finished line is not as expected: $(grep finished "$TEXT")"
 stop_seeder "$BF_SEEDER_PID"
 stop_seeder "$TR_LEECHER_PID"
 echo "transmission: $(sed 's/^{"event":"\([a-z]*\)".*/\1/' "$OUT" | uniq -c | tr -s ' \n' ' ')"
@@ -152,7 +190,7 @@ RC
   RT_PID=$!
   SEEDER_PIDS+=("$RT_PID")
   deadline=$((SECONDS + 20))
-  until $RPC "$SCGI_PORT" system.client_version >/dev/null 2>&1; do
+  until rt_rpc "$SCGI_PORT" system.client_version >/dev/null 2>&1; do
     kill -0 "$RT_PID" 2>/dev/null || break
     ((SECONDS < deadline)) || die "rtorrent did not open its SCGI port: $(cat "$RT/stdout.$attempt")"
     sleep 0.1 # poll interval of a deadline-bounded wait
@@ -164,7 +202,7 @@ RC
   stop_seeder "$RT_PID" # exited: perhaps a port was taken in between; try others
 done
 [[ $started -eq 1 ]] || die "rtorrent would not start: $(cat "$RT/stdout."*)"
-$RPC "$SCGI_PORT" load.start_verbose "" "$SCRATCH/payload.torrent" >/dev/null ||
+rt_rpc "$SCGI_PORT" load.start_verbose "" "$SCRATCH/payload.torrent" >/dev/null ||
   die "rtorrent would not load the torrent"
 OUT=$SCRATCH/watch-rtorrent.jsonl
 start_watch "rtorrent+scgi://127.0.0.1:$SCGI_PORT" "$OUT"
@@ -174,10 +212,23 @@ start_bitflow_seeder "$SCRATCH/seed-rt" "$BITFLOW" "$SCRATCH/payload.torrent" "$
   die "bitflow seed did not start"
 wait_events "$OUT" "rtorrent" added progress finished
 cmp -s "$DATA/payload.bin" "$RT/out/payload.bin" || die "rTorrent's copy differs from the seeded data"
-$RPC "$SCGI_PORT" d.stop "${HASH^^}" >/dev/null || die "rtorrent could not stop the torrent"
+RT_URL="rtorrent+scgi://127.0.0.1:$SCGI_PORT"
+check_get "$RT_URL" seeding
+"$CHECK" "$RT_URL" pause "$HASH" >/dev/null || die "RemoteClient::pause failed (rtorrent)"
 wait_events "$OUT" "rtorrent" added progress finished paused
-$RPC "$SCGI_PORT" d.erase "${HASH^^}" >/dev/null || die "rtorrent could not erase the torrent"
-wait_events "$OUT" "rtorrent" added progress finished paused removed
+[[ $(rt_rpc "$SCGI_PORT" d.state "${HASH^^}") == 0 ]] || die "rtorrent does not see the torrent stopped"
+"$CHECK" "$RT_URL" resume "$HASH" >/dev/null || die "RemoteClient::resume failed (rtorrent)"
+wait_events "$OUT" "rtorrent" added progress finished paused resumed
+# rTorrent cannot delete data over XML-RPC: refused, and the torrent stays.
+if err=$("$CHECK" "$RT_URL" remove "$HASH" delete-data 2>&1); then
+  die "remove with delete-data succeeded on rtorrent"
+fi
+[[ $err == *"cannot delete"* ]] || die "remove with delete-data: unexpected error: $err"
+check_get "$RT_URL" seeding
+"$CHECK" "$RT_URL" remove "$HASH" >/dev/null || die "RemoteClient::remove failed (rtorrent)"
+wait_events "$OUT" "rtorrent" added progress finished paused resumed removed
+[[ $(rt_rpc "$SCGI_PORT" download_list) == "[]" ]] || die "rtorrent still lists the torrent"
+[[ -e $RT/out/payload.bin ]] || die "rtorrent's data went with the torrent"
 stop_watch "$OUT"
 echo "rtorrent: $(sed 's/^{"event":"\([a-z]*\)".*/\1/' "$OUT" | uniq -c | tr -s ' \n' ' ')"
 echo "OK"

@@ -133,6 +133,17 @@ TEST_CASE("hostile transmission answers fail with what is wrong", "[remote]") {
   CHECK(fails(std::string(100000, '[')).code == errc::malformed_response);
 }
 
+TEST_CASE("every truncation of a transmission answer fails as malformed", "[remote]") {
+  const std::string whole = tr_torrent(good_fields);
+  REQUIRE(transmission::parse_torrents(whole, "tr").size() == 1);
+  for (std::size_t cut = 0; cut < whole.size(); ++cut) {
+    INFO("cut at " << cut);
+    CHECK(failure_of([&] {
+            (void)transmission::parse_torrents(whole.substr(0, cut), "tr");
+          }).code == errc::malformed_response);
+  }
+}
+
 TEST_CASE("a transmission result other than success is a refusal with its text", "[remote]") {
   auto e = failure_of(
       [] { transmission::check_result(R"({"result":"no such method","arguments":{}})", "tr"); });
@@ -164,6 +175,16 @@ TEST_CASE("an SCGI answer's body is found and checked against its headers", "[re
         "body");
   CHECK(scgi::decode_response("Content-Type: text/xml\n\nbody", "rt") == "body");
   CHECK(scgi::decode_response("Content-Length: 0\r\n\r\n", "rt").empty());
+}
+
+TEST_CASE("every truncation of an SCGI answer with a Content-Length fails", "[remote]") {
+  const std::string whole = "Status: 200 OK\r\nContent-Length: 12\r\n\r\n<xml>1</xml>";
+  REQUIRE(scgi::decode_response(whole, "rt") == "<xml>1</xml>");
+  for (std::size_t cut = 0; cut < whole.size(); ++cut) {
+    INFO("cut at " << cut);
+    CHECK(failure_of([&] { (void)scgi::decode_response(whole.substr(0, cut), "rt"); }).code ==
+          errc::malformed_response);
+  }
 }
 
 TEST_CASE("hostile SCGI answers fail with what is wrong", "[remote]") {

@@ -88,6 +88,23 @@ TEST_CASE("progress comes at most once per interval and catches up later", "[rem
   CHECK(kinds(d.update({torrent("a", RemoteState::downloading, 50)}, 5700)) == Kinds{"progress:a"});
 }
 
+TEST_CASE("a check's bytes are not progress: rTorrent re-hashing a finished download", "[remote]") {
+  SnapshotDiffer d("rt", std::chrono::milliseconds(0));
+  (void)d.update({torrent("a", RemoteState::downloading, 0)}, 0);
+  CHECK(kinds(d.update({torrent("a", RemoteState::downloading, 950)}, 1000)) ==
+        Kinds{"progress:a"});
+  CHECK(d.update({torrent("a", RemoteState::checking, 200)}, 2000).empty());
+  CHECK(d.update({torrent("a", RemoteState::checking, 600)}, 3000).empty());
+  CHECK(kinds(d.update({torrent("a", RemoteState::seeding, 1000)}, 4000)) == Kinds{"finished:a"});
+}
+
+TEST_CASE("a wall clock set back does not silence progress", "[remote]") {
+  SnapshotDiffer d("tr", std::chrono::milliseconds(500));
+  (void)d.update({torrent("a", RemoteState::downloading, 0)}, 10'000);
+  CHECK(kinds(d.update({torrent("a", RemoteState::downloading, 10)}, 2'000)) ==
+        Kinds{"progress:a"});
+}
+
 TEST_CASE("pause and resume are told as such, whatever the state around them", "[remote]") {
   SnapshotDiffer d("tr");
   (void)d.update({torrent("a", RemoteState::downloading, 0)}, 0);
