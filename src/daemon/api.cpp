@@ -164,6 +164,14 @@ Outcome Api::dispatch(const Request& request, const Route& r, const User& user) 
       return EventStream{user.name, request.last_event_id};
     case Endpoint::download_file:
       return file(r, user, request);
+    case Endpoint::get_settings:
+      return settings(user);
+    case Endpoint::put_settings: {
+      auto parsed = parse_settings_request(request.body);
+      if (!parsed.value) return error_response(400, "bad_request", parsed.error);
+      users_.set_download_location(user.name, parsed.value->download_location);
+      return settings(user);
+    }
   }
   return json_response(200, json::object{{"status", "ok"}});
 }
@@ -262,18 +270,44 @@ Response Api::add_upload(const Request& request, const User& user, const std::st
   return add_now(user, path.string(), destination, std::move(priorities));
 }
 
+Response Api::settings(const User& user) {
+  const std::string location = users_.download_location(user.name);
+  json::object out;
+  if (location.empty())
+    out["download_location"] = nullptr;
+  else
+    out["download_location"] = location;
+  out["resolved_location"] = destination_for(user, "");
+  return json_response(200, out);
+}
+
+std::string Api::destination_for(const User& user, const std::string& destination) {
+  const std::string location = users_.download_location(user.name);
+  if (location.starts_with("s3://")) {
+    std::string prefix = location;
+    if (!prefix.ends_with('/')) prefix += '/';
+    if (!destination.empty()) prefix += fmt::format("{}/", destination);
+    return prefix;
+  }
+  std::filesystem::path folder = config_.files_dir / user.name;
+  if (!location.empty()) folder /= location;
+  if (!destination.empty()) folder /= destination;
+  return folder.string();
+}
+
 Response Api::add_now(const User& user, const std::string& url, const std::string& destination,
                       std::vector<int> priorities) {
-  std::filesystem::path folder = config_.files_dir / user.name;
-  if (!destination.empty()) folder /= destination;
-  std::error_code ec;
-  std::filesystem::create_directories(folder, ec);
-  if (ec)
-    return error_response(500, "internal",
-                          fmt::format("cannot create {}: {}", folder.string(), ec.message()));
+  const std::string target = destination_for(user, destination);
+  if (!target.starts_with("s3://")) {
+    std::error_code ec;
+    std::filesystem::create_directories(target, ec);
+    if (ec)
+      return error_response(500, "internal",
+                            fmt::format("cannot create {}: {}", target, ec.message()));
+  }
   manager::AddOptions options;
   options.owner = user.name;
-  options.destination = folder.string();
+  options.destination = target;
   options.file_priorities = std::move(priorities);
   const std::string id = manager_.add(url, options);
   const std::optional<manager::DownloadRecord> record = manager_.get_one(id);

@@ -83,6 +83,9 @@ class Api {
                    std::vector<int> priorities);
   Response remove(const Request& request, const User& user);
   Response metrics();
+  Response settings(const User& user);
+  /// Where a download of `user` goes: their location (settings), then `destination` below.
+  std::string destination_for(const User& user, const std::string& destination);
   Outcome file(const Route& route, const User& user, const Request& request);
   /// The user's download `id`, or nullopt when it is unknown or someone else's.
   std::optional<manager::DownloadRecord> owned(const std::string& id, const User& user);

@@ -90,6 +90,8 @@ std::variant<Route, Response> route(std::string_view method, std::string_view ta
   if (path == "/healthz") return pick<1>(method, path, {{{"GET", E::healthz}}}, r);
   if (path == "/metrics") return pick<1>(method, path, {{{"GET", E::metrics}}}, r);
   if (path == "/events") return pick<1>(method, path, {{{"GET", E::events}}}, r);
+  if (path == "/settings")
+    return pick<2>(method, path, {{{"GET", E::get_settings}, {"PUT", E::put_settings}}}, r);
   if (path == "/inspect") return pick<1>(method, path, {{{"POST", E::inspect}}}, r);
   if (path == "/history")
     return pick<2>(method, path, {{{"GET", E::history}, {"DELETE", E::clear_history}}}, r);

@@ -26,6 +26,8 @@ enum class Endpoint {
   inspect,           ///< POST /inspect
   events,            ///< GET /events
   download_file,     ///< GET /downloads/{id}/files/{index}
+  get_settings,      ///< GET /settings
+  put_settings,      ///< PUT /settings
 };
 
 struct Route {

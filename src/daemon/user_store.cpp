@@ -19,6 +19,10 @@ CREATE TABLE IF NOT EXISTS daemon_users (
   tier       TEXT NOT NULL,
   created_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS daemon_settings (
+  name              TEXT PRIMARY KEY NOT NULL,
+  download_location TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS daemon_tiers (
   name               TEXT PRIMARY KEY NOT NULL,
   parallel_downloads INTEGER NOT NULL,
@@ -97,6 +101,23 @@ std::vector<User> UserStore::users() {
   while (q.step())
     out.push_back(read_user(q));
   return out;
+}
+
+std::string UserStore::download_location(const std::string& user) {
+  auto q = db_->query("SELECT download_location FROM daemon_settings WHERE name = ?1",
+                      "read a user's settings");
+  q.bind_text(1, user);
+  return q.step() ? q.column_text(0) : std::string();
+}
+
+void UserStore::set_download_location(const std::string& user, const std::string& location) {
+  db_->query(
+         "INSERT INTO daemon_settings (name, download_location) VALUES (?1, ?2) ON CONFLICT "
+         "(name) DO UPDATE SET download_location = excluded.download_location",
+         "save a user's settings")
+      .bind_text(1, user)
+      .bind_text(2, location)
+      .run();
 }
 
 void UserStore::set_tier(const manager::Tier& tier) {

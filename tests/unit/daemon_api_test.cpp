@@ -235,6 +235,32 @@ TEST_CASE("api: a .torrent upload is checked before anything is stored", "[daemo
   CHECK(f.manager->get_all().empty());
 }
 
+TEST_CASE("api: a user's download location sends their downloads there", "[daemon]") {
+  ApiFixture f;
+  Response r = f.answer("GET", "/settings", f.alice);
+  CHECK(r.status == 200);
+  CHECK(body_of(r).at("download_location").is_null());
+  CHECK(body_of(r).at("resolved_location").as_string() ==
+        (f.tmp.path / "files" / "alice").string());
+  r = f.answer("PUT", "/settings", f.alice, R"({"download_location": "media"})");
+  CHECK(r.status == 200);
+  CHECK(body_of(r).at("download_location").as_string() == "media");
+  const Response added = f.answer("POST", "/downloads", f.alice,
+                                  R"({"url": "http://h/f.mp4", "destination": "films"})");
+  CHECK(body_of(added).at("destination").as_string() ==
+        (f.tmp.path / "files" / "alice" / "media" / "films").string());
+  r = f.answer("PUT", "/settings", f.alice, R"({"download_location": "s3://my-bucket/in"})");
+  CHECK(r.status == 200);
+  CHECK(body_of(r).at("resolved_location").as_string() == "s3://my-bucket/in/");
+  // Bob's settings are his own.
+  CHECK(body_of(f.answer("GET", "/settings", f.bob)).at("download_location").is_null());
+  CHECK(f.answer("PUT", "/settings", f.alice, R"({"download_location": "/etc"})").status == 400);
+  CHECK(f.answer("PUT", "/settings", f.alice, R"({"download_location": 1})").status == 400);
+  CHECK(f.answer("PUT", "/settings", f.alice, R"({"location": "x"})").status == 400);
+  r = f.answer("PUT", "/settings", f.alice, R"({"download_location": null})");
+  CHECK(body_of(r).at("download_location").is_null());
+}
+
 TEST_CASE("api: inspection answers list the files", "[daemon]") {
   bitflow::Inspection i;
   i.source.kind = bitflow::SourceKind::url;
