@@ -85,7 +85,7 @@ Api::Api(manager::Manager& manager, UserStore& users, ApiConfig config)
     : manager_(manager), users_(users), config_(std::move(config)) {}
 
 Outcome Api::handle(const Request& request) {
-  ++stats_.requests;
+  ++stats_->requests;
   if (request.host.empty())
     return error_response(400, "bad_request", "the request has no Host header");
   if (!host_allowed(request.host, config_.host_names))
@@ -334,7 +334,7 @@ Response Api::remove(const Request& request, const User& user) {
 Response Api::metrics() {
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = format_metrics(manager_.get_all(manager::Filter::all), stats_);
+  r.body = format_metrics(manager_.get_all(manager::Filter::all), *stats_);
   return r;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,7 +74,10 @@ class Api {
   Api(manager::Manager& manager, UserStore& users, ApiConfig config);
 
   [[nodiscard]] Outcome handle(const Request& request);
-  [[nodiscard]] ServerStats& stats() noexcept { return stats_; }
+  [[nodiscard]] ServerStats& stats() noexcept { return *stats_; }
+  /// The same counters, shared: the server's connection coroutines count into them and
+  /// may outlive the Api when the io_context is destroyed last.
+  [[nodiscard]] std::shared_ptr<ServerStats> shared_stats() const { return stats_; }
 
  private:
   Outcome dispatch(const Request& request, const Route& route, const User& user);
@@ -93,7 +97,7 @@ class Api {
   manager::Manager& manager_;
   UserStore& users_;
   ApiConfig config_;
-  ServerStats stats_;
+  std::shared_ptr<ServerStats> stats_ = std::make_shared<ServerStats>();
 };
 
 /// The token of an "Authorization: Bearer TOKEN" header; nullopt for any other form.

@@ -108,6 +108,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         api(a),
         manager(m),
         config(std::move(c)),
+        stats(a.shared_stats()),
         acceptor(context),
         window(boot_id(), config.event_window) {}
 
@@ -129,6 +130,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   Api& api;
   manager::Manager& manager;
   ServerConfig config;
+  // Shared with the Api: connection coroutines destroyed with the io_context, after the
+  // Api, still count down into it.
+  std::shared_ptr<ServerStats> stats;
   tcp::acceptor acceptor;
   EventWindow window;
   std::list<std::shared_ptr<Subscriber>> subscribers;
@@ -191,7 +195,7 @@ asio::awaitable<void> serve_events(ImplPtr impl, beast::tcp_stream& stream, Even
       sub->pending.push_back(format_sse(impl->window.id_of(*e), e->kind, e->data));
   }
   impl->subscribers.push_back(sub);
-  OpenCount open(impl->api.stats().event_streams);
+  OpenCount open(impl->stats->event_streams);
 
   http::response<http::empty_body> head;
   head.version(version);
@@ -284,7 +288,7 @@ asio::awaitable<bool> serve_file(beast::tcp_stream& stream, FileBody file, unsig
 }
 
 asio::awaitable<void> serve_connection(tcp::socket socket, ImplPtr impl) {
-  OpenCount open(impl->api.stats().connections);
+  OpenCount open(impl->stats->connections);
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   const ServerConfig& config = impl->config;
@@ -393,7 +397,7 @@ asio::awaitable<void> accept_loop(ImplPtr impl) {
       co_await pause.async_wait(use_tuple);
       continue;
     }
-    ServerStats& stats = impl->api.stats();
+    ServerStats& stats = *impl->stats;
     if (stats.connections >= static_cast<std::int64_t>(impl->config.max_connections)) {
       ++stats.rejected_connections;
       if (impl->refusing < kMaxRefusing)
