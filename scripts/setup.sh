@@ -13,7 +13,7 @@ packages=(
   # sanitizers and libFuzzer
   clang libclang-rt-14-dev
   # third-party programs the integration tests and the demo run against
-  transmission-cli mktorrent python3 python3-libtorrent curl jq
+  transmission-cli mktorrent python3 python3-libtorrent curl jq wrk
   # seeders the download tests and bench/download_bench.sh run against (tests/seeders/)
   aria2 transmission-daemon
   # servers the URL fetcher tests run against (tests/servers/)
