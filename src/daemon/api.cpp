@@ -10,6 +10,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <cctype>
+#include <charconv>
 #include <fstream>
 #include <map>
 #include <system_error>
@@ -19,6 +20,7 @@
 #include "bitflow/manager_json.hpp"
 #include "bitflow/metainfo.hpp"
 #include "bitflow/url_fetcher.hpp"
+#include "daemon/file_link.hpp"
 #include "daemon/multipart.hpp"
 #include "daemon/request_json.hpp"
 #include "daemon/token.hpp"
@@ -96,6 +98,14 @@ Outcome Api::handle(const Request& request) {
   const Route& r = std::get<Route>(routed);
   if (r.endpoint == Endpoint::healthz) return json_response(200, json::object{{"status", "ok"}});
 
+  if (r.endpoint == Endpoint::download_file && request.authorization.empty() &&
+      query_param(r.query, "signature")) {
+    try {
+      return signed_file(r, request);
+    } catch (const std::exception& e) {
+      return error_response(500, "internal", e.what());
+    }
+  }
   if (request.authorization.empty())
     return unauthorized("this endpoint needs an 'Authorization: Bearer TOKEN' header");
   const std::optional<std::string_view> token = bearer_token(request.authorization);
@@ -164,6 +174,8 @@ Outcome Api::dispatch(const Request& request, const Route& r, const User& user) 
       return EventStream{user.name, request.last_event_id};
     case Endpoint::download_file:
       return file(r, user, request);
+    case Endpoint::file_link:
+      return file_link(r, user, request);
     case Endpoint::get_settings:
       return settings(user);
     case Endpoint::put_settings: {
@@ -380,6 +392,43 @@ Outcome Api::file(const Route& r, const User& user, const Request& request) {
     return unsatisfiable;
   }
   return body;
+}
+
+Response Api::file_link(const Route& r, const User& user, const Request& request) {
+  auto parsed = parse_link_request(request.body);
+  if (!parsed.value) return error_response(400, "bad_request", parsed.error);
+  const std::optional<manager::DownloadRecord> record = owned(r.id, user);
+  if (!record) return download_not_found(r.id);
+  if (r.file_index >= record->files.size())
+    return error_response(404, "not_found",
+                          fmt::format("download {} has no file {}", r.id, r.file_index));
+  const std::int64_t expires = config_.now() + std::int64_t{parsed.value->minutes} * 60;
+  const std::string signature =
+      sign_file_link(users_.link_key(), user.name, r.id, r.file_index, expires);
+  json::object out;
+  out["url"] = fmt::format("/downloads/{}/files/{}?expires={}&signature={}", r.id, r.file_index,
+                           expires, signature);
+  out["expires_at"] = manager::format_utc(expires * 1000);
+  return json_response(201, out);
+}
+
+Outcome Api::signed_file(const Route& r, const Request& request) {
+  const std::optional<std::string> expires_text = query_param(r.query, "expires");
+  const std::optional<std::string> signature = query_param(r.query, "signature");
+  std::int64_t expires = 0;
+  const bool number =
+      expires_text && !expires_text->empty() &&
+      std::from_chars(expires_text->data(), expires_text->data() + expires_text->size(), expires)
+              .ptr == expires_text->data() + expires_text->size();
+  const std::optional<manager::DownloadRecord> record = manager_.get_one(r.id);
+  // An unknown download and a wrong signature read the same: nothing to learn from it.
+  if (!number || !signature || !record ||
+      !check_file_link(users_.link_key(), record->owner, r.id, r.file_index, expires, *signature,
+                       config_.now()))
+    return error_response(403, "bad_link", "the link is not valid or has expired");
+  User owner;
+  owner.name = record->owner;
+  return file(r, owner, request);
 }
 
 std::optional<manager::DownloadRecord> Api::owned(const std::string& id, const User& user) {

@@ -7,6 +7,7 @@
 // Threading: the manager's — call it on the io_context's thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -34,6 +35,12 @@ struct ApiConfig {
   std::filesystem::path files_dir = "files";
   /// Uploaded .torrent files are kept here (the manager reads them again after a restart).
   std::filesystem::path upload_dir = "uploads";
+  /// The time in Unix seconds (file links expire by it); tests replace it.
+  std::function<std::int64_t()> now = [] {
+    return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count());
+  };
 };
 
 /// The answer waits for the manager to inspect `source`; `finish` makes it from what the
@@ -91,6 +98,9 @@ class Api {
   /// Where a download of `user` goes: their location (settings), then `destination` below.
   std::string destination_for(const User& user, const std::string& destination);
   Outcome file(const Route& route, const User& user, const Request& request);
+  Response file_link(const Route& route, const User& user, const Request& request);
+  /// GET of a file with ?expires=&signature= instead of a token.
+  Outcome signed_file(const Route& route, const Request& request);
   /// The user's download `id`, or nullopt when it is unknown or someone else's.
   std::optional<manager::DownloadRecord> owned(const std::string& id, const User& user);
 

@@ -176,6 +176,26 @@ Parsed<InspectRequest> parse_inspect_request(std::string_view body) {
   return out;
 }
 
+Parsed<LinkRequest> parse_link_request(std::string_view body) {
+  Parsed<LinkRequest> out;
+  LinkRequest request;
+  if (body.empty()) {
+    out.value = request;
+    return out;
+  }
+  auto o = parse_object(body, {"minutes"}, out.error);
+  if (!o) return out;
+  if (const json::value* m = o->if_contains("minutes")) {
+    if (!m->is_int64() || m->as_int64() < 1 || m->as_int64() > 10080) {
+      out.error = "\"minutes\" must be an integer from 1 to 10080 (a week)";
+      return out;
+    }
+    request.minutes = static_cast<int>(m->as_int64());
+  }
+  out.value = request;
+  return out;
+}
+
 Parsed<SettingsRequest> parse_settings_request(std::string_view body) {
   Parsed<SettingsRequest> out;
   auto o = parse_object(body, {"download_location"}, out.error);

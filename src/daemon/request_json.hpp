@@ -54,6 +54,12 @@ struct SettingsRequest {
 /// [a-z0-9.-], a prefix without "..", "." or empty parts).
 [[nodiscard]] bool valid_download_location(std::string_view location) noexcept;
 
+/// POST /downloads/{id}/files/{index}/link: {"minutes": N} (1 … 10080), or no body (60).
+struct LinkRequest {
+  int minutes = 60;
+};
+[[nodiscard]] Parsed<LinkRequest> parse_link_request(std::string_view body);
+
 /// A form field's "files" value: a JSON array of file indices ("[0, 2]").
 [[nodiscard]] Parsed<std::vector<std::size_t>> parse_file_indices(std::string_view text);
 

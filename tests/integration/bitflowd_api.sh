@@ -196,6 +196,18 @@ grep -qi "^Content-Range: bytes 1000000-1000999/$((3 * 1024 * 1024 + 7))" "$SCRA
 status=$(curl -s -o /dev/null -w '%{http_code}' -r 999999999- -H "Authorization: Bearer $ALICE" \
   "$BASE/downloads/$HTTP_ID/files/0")
 [[ $status == 416 ]] || die "a range past the end got $status"
+api "$ALICE" POST "/downloads/$HTTP_ID/files/0/link" '{"minutes": 5}'
+expect 201
+link=$(jq -r .url <<<"$OUT")
+status=$(curl -s -o "$SCRATCH/linked" -w '%{http_code}' -r 0-99 "$BASE$link")
+[[ $status == 206 ]] || die "the signed link without a token got $status"
+cmp "$SCRATCH/linked" <(head -c 100 "$www/video.mp4") || die "the linked bytes differ"
+last=0
+[[ $link != *0 ]] || last=1
+status=$(curl -s -o /dev/null -w '%{http_code}' "$BASE${link%?}$last")
+[[ $status == 403 ]] || die "a link with another signature got $status"
+status=$(curl -s -o /dev/null -w '%{http_code}' "$BASE${link/files\/0/files/1}")
+[[ $status == 403 ]] || die "a link moved to another file got $status"
 api "$ALICE" GET "/downloads/$HTTP_ID/files/1"
 expect 404
 api "$BOB" GET "/downloads/$HTTP_ID/files/0"
