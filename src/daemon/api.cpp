@@ -361,6 +361,10 @@ Outcome Api::file(const Route& r, const User& user, const Request& request) {
     return error_response(409, "not_ready",
                           fmt::format("download {} is {}: its files are served once it completed",
                                       r.id, manager::to_string(record->state)));
+  if (record->destination.starts_with("s3://"))
+    return error_response(409, "in_s3",
+                          fmt::format("download {} was delivered to {}: read it from there",
+                                      r.id, record->destination));
   const manager::DownloadFile& f = record->files[r.file_index];
   if (!f.selected)
     return error_response(

@@ -56,4 +56,7 @@ done
   die "the object is not in moto"
 cmp "$SCRATCH/nginx/www/report.bin" "$SCRATCH/readback" || die "the object differs"
 [[ ! -e $D/files/erin/report.bin ]] || die "the file was also delivered locally"
+status=$(call -o "$SCRATCH/file.json" -w '%{http_code}' "http://127.0.0.1:$PORT/downloads/$id/files/0")
+[[ $status == 409 && $(jq -r .error.code "$SCRATCH/file.json") == in_s3 ]] ||
+  die "GET of a file delivered to S3: $status $(cat "$SCRATCH/file.json")"
 echo "bitflowd delivered into S3"
