@@ -2,7 +2,9 @@
 # rules as `cmake --install`:
 #   libbitflow-dev  the library, its headers, the CMake package and bitflow.pc
 #   bitflow         the `bitflow` command-line client
-# Both carry the MIT license as their copyright file. Installed under /usr.
+#   bitflowd        the download service, with a systemd unit, its own system user and
+#                   /var/lib/bitflowd (when the daemon is built: BITFLOW_BUILD_DAEMON)
+# All carry the MIT license as their copyright file. Installed under /usr.
 set(CPACK_PACKAGE_NAME bitflow)
 set(CPACK_PACKAGE_VENDOR "the bitflow developers")
 set(CPACK_PACKAGE_CONTACT "bitflow developers <bitflow@localhost>")
@@ -14,7 +16,11 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_GENERATOR DEB)
 
 set(CPACK_DEB_COMPONENT_INSTALL ON)
-set(CPACK_COMPONENTS_ALL dev cli)
+set(bitflow_components dev cli)
+if(TARGET bitflowd)
+  list(APPEND bitflow_components daemon)
+endif()
+set(CPACK_COMPONENTS_ALL ${bitflow_components})
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libbitflow-dev)
@@ -29,7 +35,16 @@ set(CPACK_DEBIAN_CLI_PACKAGE_SHLIBDEPS ON)
 set(CPACK_COMPONENT_CLI_DESCRIPTION
     "bitflow: BitTorrent client for the command line\n Creates, inspects, downloads and seeds torrents and magnet links.")
 
-foreach(component dev cli)
+set(CPACK_DEBIAN_DAEMON_PACKAGE_NAME bitflowd)
+set(CPACK_DEBIAN_DAEMON_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_DAEMON_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_DAEMON_PACKAGE_CONTROL_EXTRA
+    "${PROJECT_SOURCE_DIR}/packaging/debian/postinst;${PROJECT_SOURCE_DIR}/packaging/debian/prerm;${PROJECT_SOURCE_DIR}/packaging/debian/postrm")
+set(CPACK_DEBIAN_DAEMON_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+set(CPACK_COMPONENT_DAEMON_DESCRIPTION
+    "bitflowd: download service with a REST API\n Downloads torrents, magnet links and URLs for several users with tokens, tiers and live events, into a folder or S3; runs as the bitflowd system user with its data in /var/lib/bitflowd.")
+
+foreach(component ${bitflow_components})
   string(TOUPPER ${component} upper)
   install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" RENAME copyright
           DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/${CPACK_DEBIAN_${upper}_PACKAGE_NAME}"

@@ -14,7 +14,7 @@ packages=(
   # sanitizers and libFuzzer
   clang libclang-rt-14-dev
   # third-party programs the integration tests and the demo run against
-  transmission-cli mktorrent python3 python3-libtorrent curl jq
+  transmission-cli mktorrent python3 python3-libtorrent curl jq wrk
   # seeders the download tests and bench/download_bench.sh run against (tests/seeders/)
   aria2 transmission-daemon
   # the torrent clients `bitflow watch` follows (tests/integration/remote_watch.sh)

@@ -10,6 +10,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <cctype>
+#include <charconv>
 #include <fstream>
 #include <map>
 #include <system_error>
@@ -19,6 +20,7 @@
 #include "bitflow/manager_json.hpp"
 #include "bitflow/metainfo.hpp"
 #include "bitflow/url_fetcher.hpp"
+#include "daemon/file_link.hpp"
 #include "daemon/multipart.hpp"
 #include "daemon/request_json.hpp"
 #include "daemon/token.hpp"
@@ -85,7 +87,7 @@ Api::Api(manager::Manager& manager, UserStore& users, ApiConfig config)
     : manager_(manager), users_(users), config_(std::move(config)) {}
 
 Outcome Api::handle(const Request& request) {
-  ++stats_.requests;
+  ++stats_->requests;
   if (request.host.empty())
     return error_response(400, "bad_request", "the request has no Host header");
   if (!host_allowed(request.host, config_.host_names))
@@ -96,6 +98,14 @@ Outcome Api::handle(const Request& request) {
   const Route& r = std::get<Route>(routed);
   if (r.endpoint == Endpoint::healthz) return json_response(200, json::object{{"status", "ok"}});
 
+  if (r.endpoint == Endpoint::download_file && request.authorization.empty() &&
+      query_param(r.query, "signature")) {
+    try {
+      return signed_file(r, request);
+    } catch (const std::exception& e) {
+      return error_response(500, "internal", e.what());
+    }
+  }
   if (request.authorization.empty())
     return unauthorized("this endpoint needs an 'Authorization: Bearer TOKEN' header");
   const std::optional<std::string_view> token = bearer_token(request.authorization);
@@ -164,6 +174,16 @@ Outcome Api::dispatch(const Request& request, const Route& r, const User& user) 
       return EventStream{user.name, request.last_event_id};
     case Endpoint::download_file:
       return file(r, user, request);
+    case Endpoint::file_link:
+      return file_link(r, user, request);
+    case Endpoint::get_settings:
+      return settings(user);
+    case Endpoint::put_settings: {
+      auto parsed = parse_settings_request(request.body);
+      if (!parsed.value) return error_response(400, "bad_request", parsed.error);
+      users_.set_download_location(user.name, parsed.value->download_location);
+      return settings(user);
+    }
   }
   return json_response(200, json::object{{"status", "ok"}});
 }
@@ -262,18 +282,44 @@ Response Api::add_upload(const Request& request, const User& user, const std::st
   return add_now(user, path.string(), destination, std::move(priorities));
 }
 
+Response Api::settings(const User& user) {
+  const std::string location = users_.download_location(user.name);
+  json::object out;
+  if (location.empty())
+    out["download_location"] = nullptr;
+  else
+    out["download_location"] = location;
+  out["resolved_location"] = destination_for(user, "");
+  return json_response(200, out);
+}
+
+std::string Api::destination_for(const User& user, const std::string& destination) {
+  const std::string location = users_.download_location(user.name);
+  if (location.starts_with("s3://")) {
+    std::string prefix = location;
+    if (!prefix.ends_with('/')) prefix += '/';
+    if (!destination.empty()) prefix += fmt::format("{}/", destination);
+    return prefix;
+  }
+  std::filesystem::path folder = config_.files_dir / user.name;
+  if (!location.empty()) folder /= location;
+  if (!destination.empty()) folder /= destination;
+  return folder.string();
+}
+
 Response Api::add_now(const User& user, const std::string& url, const std::string& destination,
                       std::vector<int> priorities) {
-  std::filesystem::path folder = config_.files_dir / user.name;
-  if (!destination.empty()) folder /= destination;
-  std::error_code ec;
-  std::filesystem::create_directories(folder, ec);
-  if (ec)
-    return error_response(500, "internal",
-                          fmt::format("cannot create {}: {}", folder.string(), ec.message()));
+  const std::string target = destination_for(user, destination);
+  if (!target.starts_with("s3://")) {
+    std::error_code ec;
+    std::filesystem::create_directories(target, ec);
+    if (ec)
+      return error_response(500, "internal",
+                            fmt::format("cannot create {}: {}", target, ec.message()));
+  }
   manager::AddOptions options;
   options.owner = user.name;
-  options.destination = folder.string();
+  options.destination = target;
   options.file_priorities = std::move(priorities);
   const std::string id = manager_.add(url, options);
   const std::optional<manager::DownloadRecord> record = manager_.get_one(id);
@@ -300,7 +346,7 @@ Response Api::remove(const Request& request, const User& user) {
 Response Api::metrics() {
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = format_metrics(manager_.get_all(manager::Filter::all), stats_);
+  r.body = format_metrics(manager_.get_all(manager::Filter::all), *stats_);
   return r;
 }
 
@@ -315,6 +361,10 @@ Outcome Api::file(const Route& r, const User& user, const Request& request) {
     return error_response(409, "not_ready",
                           fmt::format("download {} is {}: its files are served once it completed",
                                       r.id, manager::to_string(record->state)));
+  if (record->destination.starts_with("s3://"))
+    return error_response(409, "in_s3",
+                          fmt::format("download {} was delivered to {}: read it from there",
+                                      r.id, record->destination));
   const manager::DownloadFile& f = record->files[r.file_index];
   if (!f.selected)
     return error_response(
@@ -346,6 +396,43 @@ Outcome Api::file(const Route& r, const User& user, const Request& request) {
     return unsatisfiable;
   }
   return body;
+}
+
+Response Api::file_link(const Route& r, const User& user, const Request& request) {
+  auto parsed = parse_link_request(request.body);
+  if (!parsed.value) return error_response(400, "bad_request", parsed.error);
+  const std::optional<manager::DownloadRecord> record = owned(r.id, user);
+  if (!record) return download_not_found(r.id);
+  if (r.file_index >= record->files.size())
+    return error_response(404, "not_found",
+                          fmt::format("download {} has no file {}", r.id, r.file_index));
+  const std::int64_t expires = config_.now() + std::int64_t{parsed.value->minutes} * 60;
+  const std::string signature =
+      sign_file_link(users_.link_key(), user.name, r.id, r.file_index, expires);
+  json::object out;
+  out["url"] = fmt::format("/downloads/{}/files/{}?expires={}&signature={}", r.id, r.file_index,
+                           expires, signature);
+  out["expires_at"] = manager::format_utc(expires * 1000);
+  return json_response(201, out);
+}
+
+Outcome Api::signed_file(const Route& r, const Request& request) {
+  const std::optional<std::string> expires_text = query_param(r.query, "expires");
+  const std::optional<std::string> signature = query_param(r.query, "signature");
+  std::int64_t expires = 0;
+  const bool number =
+      expires_text && !expires_text->empty() &&
+      std::from_chars(expires_text->data(), expires_text->data() + expires_text->size(), expires)
+              .ptr == expires_text->data() + expires_text->size();
+  const std::optional<manager::DownloadRecord> record = manager_.get_one(r.id);
+  // An unknown download and a wrong signature read the same: nothing to learn from it.
+  if (!number || !signature || !record ||
+      !check_file_link(users_.link_key(), record->owner, r.id, r.file_index, expires, *signature,
+                       config_.now()))
+    return error_response(403, "bad_link", "the link is not valid or has expired");
+  User owner;
+  owner.name = record->owner;
+  return file(r, owner, request);
 }
 
 std::optional<manager::DownloadRecord> Api::owned(const std::string& id, const User& user) {

@@ -7,9 +7,11 @@
 // Threading: the manager's — call it on the io_context's thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +35,12 @@ struct ApiConfig {
   std::filesystem::path files_dir = "files";
   /// Uploaded .torrent files are kept here (the manager reads them again after a restart).
   std::filesystem::path upload_dir = "uploads";
+  /// The time in Unix seconds (file links expire by it); tests replace it.
+  std::function<std::int64_t()> now = [] {
+    return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count());
+  };
 };
 
 /// The answer waits for the manager to inspect `source`; `finish` makes it from what the
@@ -73,7 +81,10 @@ class Api {
   Api(manager::Manager& manager, UserStore& users, ApiConfig config);
 
   [[nodiscard]] Outcome handle(const Request& request);
-  [[nodiscard]] ServerStats& stats() noexcept { return stats_; }
+  [[nodiscard]] ServerStats& stats() noexcept { return *stats_; }
+  /// The same counters, shared: the server's connection coroutines count into them and
+  /// may outlive the Api when the io_context is destroyed last.
+  [[nodiscard]] std::shared_ptr<ServerStats> shared_stats() const { return stats_; }
 
  private:
   Outcome dispatch(const Request& request, const Route& route, const User& user);
@@ -83,14 +94,20 @@ class Api {
                    std::vector<int> priorities);
   Response remove(const Request& request, const User& user);
   Response metrics();
+  Response settings(const User& user);
+  /// Where a download of `user` goes: their location (settings), then `destination` below.
+  std::string destination_for(const User& user, const std::string& destination);
   Outcome file(const Route& route, const User& user, const Request& request);
+  Response file_link(const Route& route, const User& user, const Request& request);
+  /// GET of a file with ?expires=&signature= instead of a token.
+  Outcome signed_file(const Route& route, const Request& request);
   /// The user's download `id`, or nullopt when it is unknown or someone else's.
   std::optional<manager::DownloadRecord> owned(const std::string& id, const User& user);
 
   manager::Manager& manager_;
   UserStore& users_;
   ApiConfig config_;
-  ServerStats stats_;
+  std::shared_ptr<ServerStats> stats_ = std::make_shared<ServerStats>();
 };
 
 /// The token of an "Authorization: Bearer TOKEN" header; nullopt for any other form.

@@ -108,6 +108,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         api(a),
         manager(m),
         config(std::move(c)),
+        stats(a.shared_stats()),
         acceptor(context),
         window(boot_id(), config.event_window) {}
 
@@ -129,6 +130,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   Api& api;
   manager::Manager& manager;
   ServerConfig config;
+  // Shared with the Api: connection coroutines destroyed with the io_context, after the
+  // Api, still count down into it.
+  std::shared_ptr<ServerStats> stats;
   tcp::acceptor acceptor;
   EventWindow window;
   std::list<std::shared_ptr<Subscriber>> subscribers;
@@ -191,7 +195,7 @@ asio::awaitable<void> serve_events(ImplPtr impl, beast::tcp_stream& stream, Even
       sub->pending.push_back(format_sse(impl->window.id_of(*e), e->kind, e->data));
   }
   impl->subscribers.push_back(sub);
-  OpenCount open(impl->api.stats().event_streams);
+  OpenCount open(impl->stats->event_streams);
 
   http::response<http::empty_body> head;
   head.version(version);
@@ -283,62 +287,69 @@ asio::awaitable<bool> serve_file(beast::tcp_stream& stream, FileBody file, unsig
   co_return keep_alive;
 }
 
+Response too_large(std::size_t max_body) {
+  return error_response(413, "payload_too_large",
+                        fmt::format("the body is larger than {} bytes", max_body));
+}
+
+// Reads one request into `parser`: its header within the header deadline, then (after a
+// 100 Continue when the client asks for one) its body within the body deadline. Answers
+// 413 and 431 itself. Returns false when the connection is done.
+asio::awaitable<bool> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                   http::request_parser<http::string_body>& parser,
+                                   const ServerConfig& config) {
+  parser.header_limit(static_cast<std::uint32_t>(config.max_header));
+  parser.body_limit(config.max_body);
+  stream.expires_after(config.header_timeout);
+  auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+  if (ec == http::error::body_limit) {  // the Content-Length says so already
+    co_await answer_and_close(stream, too_large(config.max_body), 11, config.write_timeout);
+    co_return false;
+  }
+  if (ec == http::error::header_limit) {
+    co_await answer_and_close(
+        stream, error_response(431, "headers_too_large", "the request's headers are too large"), 11,
+        config.write_timeout);
+    co_return false;
+  }
+  if (ec) co_return false;  // closed, timed out (slow or idle client), or not HTTP
+  const unsigned version = parser.get().version();
+  if (parser.get()[http::field::expect] == "100-continue") {
+    http::response<http::empty_body> go_on{http::status::continue_, version};
+    stream.expires_after(config.write_timeout);
+    auto [cec, cn] = co_await http::async_write(stream, go_on, use_tuple);
+    if (cec) co_return false;
+  }
+  stream.expires_after(config.body_timeout);
+  auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_tuple);
+  if (bec == http::error::body_limit) {  // chunked, or longer than announced
+    co_await answer_and_close(stream, too_large(config.max_body), version, config.write_timeout);
+    co_return false;
+  }
+  co_return !bec;
+}
+
 asio::awaitable<void> serve_connection(tcp::socket socket, ImplPtr impl) {
-  OpenCount open(impl->api.stats().connections);
+  OpenCount open(impl->stats->connections);
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   const ServerConfig& config = impl->config;
   try {
     while (!impl->stopping) {
       http::request_parser<http::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(config.max_header));
-      parser.body_limit(config.max_body);
-      stream.expires_after(config.header_timeout);
-      auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
-      if (ec == http::error::body_limit) {
-        co_await answer_and_close(
-            stream,
-            error_response(413, "payload_too_large",
-                           fmt::format("the body is larger than {} bytes", config.max_body)),
-            11, config.write_timeout);
-        co_return;
-      }
-      if (ec == http::error::header_limit) {
-        co_await answer_and_close(
-            stream, error_response(431, "headers_too_large", "the request's headers are too large"),
-            11, config.write_timeout);
-        co_return;
-      }
-      if (ec) co_return;  // closed, timed out (slow or idle client), or not HTTP
-      const unsigned version = parser.get().version();
-      if (parser.get()[http::field::expect] == "100-continue") {
-        http::response<http::empty_body> go_on{http::status::continue_, version};
-        stream.expires_after(config.write_timeout);
-        auto [cec, cn] = co_await http::async_write(stream, go_on, use_tuple);
-        if (cec) co_return;
-      }
-      stream.expires_after(config.body_timeout);
-      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_tuple);
-      if (bec == http::error::body_limit) {
-        co_await answer_and_close(
-            stream,
-            error_response(413, "payload_too_large",
-                           fmt::format("the body is larger than {} bytes", config.max_body)),
-            version, config.write_timeout);
-        co_return;
-      }
-      if (bec) co_return;
+      if (!co_await read_request(stream, buffer, parser, config)) co_return;
       const http::request<http::string_body>& req = parser.get();
-      const bool keep_alive = req.keep_alive();
+      const unsigned version = req.version();
+      const bool keep_alive = req.keep_alive() && !impl->stopping;
       Outcome outcome = impl->api.handle(from_beast(req));
       if (auto* events = std::get_if<EventStream>(&outcome)) {
         co_await serve_events(impl, stream, std::move(*events), version);
         co_return;
       }
       if (auto* file = std::get_if<FileBody>(&outcome)) {
-        const bool go_on = co_await serve_file(stream, std::move(*file), version,
-                                               keep_alive && !impl->stopping, config.write_timeout);
-        if (!go_on) break;
+        if (!co_await serve_file(stream, std::move(*file), version, keep_alive,
+                                 config.write_timeout))
+          break;
         continue;
       }
       Response response;
@@ -393,7 +404,7 @@ asio::awaitable<void> accept_loop(ImplPtr impl) {
       co_await pause.async_wait(use_tuple);
       continue;
     }
-    ServerStats& stats = impl->api.stats();
+    ServerStats& stats = *impl->stats;
     if (stats.connections >= static_cast<std::int64_t>(impl->config.max_connections)) {
       ++stats.rejected_connections;
       if (impl->refusing < kMaxRefusing)

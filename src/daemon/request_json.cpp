@@ -176,6 +176,68 @@ Parsed<InspectRequest> parse_inspect_request(std::string_view body) {
   return out;
 }
 
+Parsed<LinkRequest> parse_link_request(std::string_view body) {
+  Parsed<LinkRequest> out;
+  LinkRequest request;
+  if (body.empty()) {
+    out.value = request;
+    return out;
+  }
+  auto o = parse_object(body, {"minutes"}, out.error);
+  if (!o) return out;
+  if (const json::value* m = o->if_contains("minutes")) {
+    if (!m->is_int64() || m->as_int64() < 1 || m->as_int64() > 10080) {
+      out.error = "\"minutes\" must be an integer from 1 to 10080 (a week)";
+      return out;
+    }
+    request.minutes = static_cast<int>(m->as_int64());
+  }
+  out.value = request;
+  return out;
+}
+
+Parsed<SettingsRequest> parse_settings_request(std::string_view body) {
+  Parsed<SettingsRequest> out;
+  auto o = parse_object(body, {"download_location"}, out.error);
+  if (!o) return out;
+  SettingsRequest request;
+  const json::value* v = o->if_contains("download_location");
+  if (!v) {
+    out.error = "missing field \"download_location\"";
+    return out;
+  }
+  if (!v->is_null() && !v->is_string()) {
+    out.error = "\"download_location\" must be a string or null";
+    return out;
+  }
+  if (v->is_string()) request.download_location = std::string(v->as_string());
+  if (!valid_download_location(request.download_location)) {
+    out.error =
+        "\"download_location\" must be a folder relative to your files folder (no '..' or '.' "
+        "parts) or s3://bucket/prefix/";
+    return out;
+  }
+  out.value = std::move(request);
+  return out;
+}
+
+bool valid_download_location(std::string_view location) noexcept {
+  constexpr std::string_view scheme = "s3://";
+  if (!location.starts_with(scheme)) return valid_relative_folder(location);
+  std::string_view rest = location.substr(scheme.size());
+  const auto slash = rest.find('/');
+  const std::string_view bucket = rest.substr(0, slash);
+  if (bucket.size() < 3 || bucket.size() > 63) return false;
+  for (char c : bucket) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  if (slash == std::string_view::npos) return true;
+  std::string_view prefix = rest.substr(slash + 1);
+  if (prefix.ends_with('/')) prefix.remove_suffix(1);
+  return valid_relative_folder(prefix);
+}
+
 bool valid_relative_folder(std::string_view folder) noexcept {
   if (folder.size() > 255) return false;
   if (folder.empty()) return true;

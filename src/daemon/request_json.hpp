@@ -43,6 +43,23 @@ struct Parsed {
 [[nodiscard]] Parsed<DeleteRequest> parse_delete_request(std::string_view body);
 [[nodiscard]] Parsed<InspectRequest> parse_inspect_request(std::string_view body);
 
+/// PUT /settings: {"download_location": "music" | "s3://bucket/prefix/" | "" | null}
+struct SettingsRequest {
+  std::string download_location;  ///< "" (or null): the user's files folder
+};
+[[nodiscard]] Parsed<SettingsRequest> parse_settings_request(std::string_view body);
+
+/// Whether `location` may be a user's download location: "", a folder valid_relative_folder()
+/// accepts, or s3://BUCKET/ with an optional prefix (a bucket name of 3 to 63 of
+/// [a-z0-9.-], a prefix without "..", "." or empty parts).
+[[nodiscard]] bool valid_download_location(std::string_view location) noexcept;
+
+/// POST /downloads/{id}/files/{index}/link: {"minutes": N} (1 … 10080), or no body (60).
+struct LinkRequest {
+  int minutes = 60;
+};
+[[nodiscard]] Parsed<LinkRequest> parse_link_request(std::string_view body);
+
 /// A form field's "files" value: a JSON array of file indices ("[0, 2]").
 [[nodiscard]] Parsed<std::vector<std::size_t>> parse_file_indices(std::string_view text);
 

@@ -90,6 +90,8 @@ std::variant<Route, Response> route(std::string_view method, std::string_view ta
   if (path == "/healthz") return pick<1>(method, path, {{{"GET", E::healthz}}}, r);
   if (path == "/metrics") return pick<1>(method, path, {{{"GET", E::metrics}}}, r);
   if (path == "/events") return pick<1>(method, path, {{{"GET", E::events}}}, r);
+  if (path == "/settings")
+    return pick<2>(method, path, {{{"GET", E::get_settings}, {"PUT", E::put_settings}}}, r);
   if (path == "/inspect") return pick<1>(method, path, {{{"POST", E::inspect}}}, r);
   if (path == "/history")
     return pick<2>(method, path, {{{"GET", E::history}, {"DELETE", E::clear_history}}}, r);
@@ -112,7 +114,11 @@ std::variant<Route, Response> route(std::string_view method, std::string_view ta
   if (action == "resume") return pick<1>(method, path, {{{"POST", E::resume_download}}}, r);
   constexpr std::string_view files = "files/";
   if (action.starts_with(files)) {
-    const std::string_view index = action.substr(files.size());
+    std::string_view index = action.substr(files.size());
+    const auto link = index.find('/');
+    const std::string_view tail = link == std::string_view::npos ? "" : index.substr(link);
+    index = index.substr(0, link);
+    if (!tail.empty() && tail != "/link") return not_found(path);
     if (index.empty() || index.size() > 9) return not_found(path);
     std::size_t n = 0;
     for (char c : index) {
@@ -120,6 +126,7 @@ std::variant<Route, Response> route(std::string_view method, std::string_view ta
       n = n * 10 + static_cast<std::size_t>(c - '0');
     }
     r.file_index = n;
+    if (tail == "/link") return pick<1>(method, path, {{{"POST", E::file_link}}}, r);
     return pick<1>(method, path, {{{"GET", E::download_file}}}, r);
   }
   return not_found(path);

@@ -26,6 +26,9 @@ enum class Endpoint {
   inspect,           ///< POST /inspect
   events,            ///< GET /events
   download_file,     ///< GET /downloads/{id}/files/{index}
+  file_link,         ///< POST /downloads/{id}/files/{index}/link
+  get_settings,      ///< GET /settings
+  put_settings,      ///< PUT /settings
 };
 
 struct Route {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "bitflow/manager_store.hpp"
+#include "daemon/token.hpp"
 #include "manager/sqlite_db.hpp"
 
 namespace bitflow::daemon {
@@ -18,6 +19,14 @@ CREATE TABLE IF NOT EXISTS daemon_users (
   token_hash TEXT NOT NULL UNIQUE,
   tier       TEXT NOT NULL,
   created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS daemon_settings (
+  name              TEXT PRIMARY KEY NOT NULL,
+  download_location TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS daemon_secrets (
+  name  TEXT PRIMARY KEY NOT NULL,
+  value BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS daemon_tiers (
   name               TEXT PRIMARY KEY NOT NULL,
@@ -97,6 +106,40 @@ std::vector<User> UserStore::users() {
   while (q.step())
     out.push_back(read_user(q));
   return out;
+}
+
+std::string UserStore::download_location(const std::string& user) {
+  auto q = db_->query("SELECT download_location FROM daemon_settings WHERE name = ?1",
+                      "read a user's settings");
+  q.bind_text(1, user);
+  return q.step() ? q.column_text(0) : std::string();
+}
+
+void UserStore::set_download_location(const std::string& user, const std::string& location) {
+  db_->query(
+         "INSERT INTO daemon_settings (name, download_location) VALUES (?1, ?2) ON CONFLICT "
+         "(name) DO UPDATE SET download_location = excluded.download_location",
+         "save a user's settings")
+      .bind_text(1, user)
+      .bind_text(2, location)
+      .run();
+}
+
+std::string UserStore::link_key() {
+  manager::detail::Transaction tx(*db_);
+  {
+    auto q =
+        db_->query("SELECT value FROM daemon_secrets WHERE name = 'link_key'", "read the link key");
+    if (q.step()) return q.column_blob(0);
+  }
+  // make_token()'s 64 hex digits are 256 random bits; the key is their text.
+  const std::string key = make_token();
+  db_->query("INSERT INTO daemon_secrets (name, value) VALUES ('link_key', ?1)",
+             "store the link key")
+      .bind_blob(1, key)
+      .run();
+  tx.commit();
+  return key;
 }
 
 void UserStore::set_tier(const manager::Tier& tier) {

@@ -45,6 +45,15 @@ class UserStore {
   [[nodiscard]] std::optional<User> find_by_token_hash(const std::string& token_hash);
   [[nodiscard]] std::vector<User> users();
 
+  /// A user's download location (GET/PUT /settings): "" for their files folder, a folder
+  /// relative to it, or s3://bucket/prefix/.
+  [[nodiscard]] std::string download_location(const std::string& user);
+  void set_download_location(const std::string& user, const std::string& location);
+
+  /// The key that signs file links (32 random bytes), made on first use and kept, so that
+  /// links survive a restart.
+  [[nodiscard]] std::string link_key();
+
   /// Creates or replaces a tier by name.
   void set_tier(const manager::Tier& tier);
   /// Tiers set with set_tier().

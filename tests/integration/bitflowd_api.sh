@@ -6,7 +6,8 @@
 # history and its clearing, the SSE stream and its Last-Event-ID replay, kill -9 and a
 # restart that keeps the queue (same order) and the history, 413 and 400; a completed
 # file served whole and by Range (206/416); /inspect of a .torrent URL and an add of one
-# of its files; a .torrent uploaded as multipart/form-data; a tier's size cap.
+# of its files; a .torrent uploaded as multipart/form-data; a tier's size cap; a user's
+# download location from PUT /settings.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -195,6 +196,18 @@ grep -qi "^Content-Range: bytes 1000000-1000999/$((3 * 1024 * 1024 + 7))" "$SCRA
 status=$(curl -s -o /dev/null -w '%{http_code}' -r 999999999- -H "Authorization: Bearer $ALICE" \
   "$BASE/downloads/$HTTP_ID/files/0")
 [[ $status == 416 ]] || die "a range past the end got $status"
+api "$ALICE" POST "/downloads/$HTTP_ID/files/0/link" '{"minutes": 5}'
+expect 201
+link=$(jq -r .url <<<"$OUT")
+status=$(curl -s -o "$SCRATCH/linked" -w '%{http_code}' -r 0-99 "$BASE$link")
+[[ $status == 206 ]] || die "the signed link without a token got $status"
+cmp "$SCRATCH/linked" <(head -c 100 "$www/video.mp4") || die "the linked bytes differ"
+last=0
+[[ $link != *0 ]] || last=1
+status=$(curl -s -o /dev/null -w '%{http_code}' "$BASE${link%?}$last")
+[[ $status == 403 ]] || die "a link with another signature got $status"
+status=$(curl -s -o /dev/null -w '%{http_code}' "$BASE${link/files\/0/files/1}")
+[[ $status == 403 ]] || die "a link moved to another file got $status"
 api "$ALICE" GET "/downloads/$HTTP_ID/files/1"
 expect 404
 api "$BOB" GET "/downloads/$HTTP_ID/files/0"
@@ -347,6 +360,20 @@ api "$BOB" GET /history
 [[ $(jq '.downloads | length' <<<"$OUT") == 0 ]] || die "history after clearing: $OUT"
 api "$ALICE" GET /history
 [[ $(jq '.downloads | length' <<<"$OUT") == 4 ]] || die "bob's clearing touched alice's history: $OUT"
+
+step "a user's download location (PUT /settings) is where their downloads land"
+api "$ALICE" PUT /settings '{"download_location": "media"}'
+expect 200
+[[ $(jq -r .resolved_location <<<"$OUT") == "$D/files/alice/media" ]] || die "settings: $OUT"
+api "$BOB" GET /settings
+[[ $(jq -r .download_location <<<"$OUT") == null ]] || die "bob's settings: $OUT"
+api "$ALICE" PUT /settings '{"download_location": "../../etc"}'
+expect 400
+api "$ALICE" POST /downloads "{\"url\": \"$NGINX_URL/video.mp4\", \"destination\": \"clips\"}"
+expect 201
+CLIP_ID=$(jq -r .id <<<"$OUT")
+wait_state "$ALICE" "$CLIP_ID" completed 60
+cmp "$www/video.mp4" "$D/files/alice/media/clips/video.mp4" || die "the clip differs"
 
 step "SIGTERM stops bitflowd"
 kill -TERM "$BITFLOWD_PID"

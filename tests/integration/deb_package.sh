@@ -67,6 +67,18 @@ main() {
     die "libbitflow-dev does not depend on libsqlite3-dev"
   grep -q "MIT License" <(dpkg-deb --fsys-tarfile "$cli_deb" | tar -xO ./usr/share/doc/bitflow/copyright) ||
     die "the bitflow package does not carry the MIT license"
+  # bitflowd's package, when the build has the daemon: the service, its user, its docs. It is
+  # checked, not installed (its postinst would start a service on this machine).
+  if [[ -x $build_dir/src/daemon/bitflowd ]]; then
+    local daemon_deb
+    daemon_deb=$(ls "$out"/bitflowd_"$version"_*.deb 2>/dev/null | head -n 1)
+    [[ -f $daemon_deb ]] || die "the build has bitflowd but cpack made no bitflowd .deb: $(ls "$out")"
+    expect_in_package "$daemon_deb" usr/bin/bitflowd usr/lib/systemd/system/bitflowd.service \
+      usr/share/doc/bitflowd/API.md usr/share/doc/bitflowd/copyright
+    dpkg-deb -I "$daemon_deb" postinst | grep -q "adduser --system" ||
+      die "bitflowd's postinst does not create its system user"
+    dpkg-deb -f "$daemon_deb" Depends | grep -q adduser || die "bitflowd does not depend on adduser"
+  fi
 
   local root=/ prefix=/usr
   if [[ $(id -u) -eq 0 ]] && command -v dpkg >/dev/null; then

@@ -9,6 +9,7 @@
 #include "bitflow/manager_store.hpp"
 #include "daemon/api.hpp"
 #include "daemon/daemon_args.hpp"
+#include "daemon/file_link.hpp"
 #include "daemon/token.hpp"
 #include "daemon/user_store.hpp"
 
@@ -233,6 +234,55 @@ TEST_CASE("api: a .torrent upload is checked before anything is stored", "[daemo
              "--B\r\nContent-Disposition: form-data; name=\"destination\"\r\n\r\n../x\r\n");
   CHECK(r.status == 400);
   CHECK(f.manager->get_all().empty());
+}
+
+TEST_CASE("api: a user's download location sends their downloads there", "[daemon]") {
+  ApiFixture f;
+  Response r = f.answer("GET", "/settings", f.alice);
+  CHECK(r.status == 200);
+  CHECK(body_of(r).at("download_location").is_null());
+  CHECK(body_of(r).at("resolved_location").as_string() ==
+        (f.tmp.path / "files" / "alice").string());
+  r = f.answer("PUT", "/settings", f.alice, R"({"download_location": "media"})");
+  CHECK(r.status == 200);
+  CHECK(body_of(r).at("download_location").as_string() == "media");
+  const Response added = f.answer("POST", "/downloads", f.alice,
+                                  R"({"url": "http://h/f.mp4", "destination": "films"})");
+  CHECK(body_of(added).at("destination").as_string() ==
+        (f.tmp.path / "files" / "alice" / "media" / "films").string());
+  r = f.answer("PUT", "/settings", f.alice, R"({"download_location": "s3://my-bucket/in"})");
+  CHECK(r.status == 200);
+  CHECK(body_of(r).at("resolved_location").as_string() == "s3://my-bucket/in/");
+  // Bob's settings are his own.
+  CHECK(body_of(f.answer("GET", "/settings", f.bob)).at("download_location").is_null());
+  CHECK(f.answer("PUT", "/settings", f.alice, R"({"download_location": "/etc"})").status == 400);
+  CHECK(f.answer("PUT", "/settings", f.alice, R"({"download_location": 1})").status == 400);
+  CHECK(f.answer("PUT", "/settings", f.alice, R"({"location": "x"})").status == 400);
+  r = f.answer("PUT", "/settings", f.alice, R"({"download_location": null})");
+  CHECK(body_of(r).at("download_location").is_null());
+}
+
+TEST_CASE("api: a file link is signed for its owner and refused when wrong", "[daemon]") {
+  ApiFixture f;
+  const Response added = f.answer("POST", "/downloads", f.alice, R"({"url": "http://h/f.mp4"})");
+  const std::string id(body_of(added).at("id").as_string());
+  // A queued URL has no files yet: no link.
+  CHECK(f.answer("POST", "/downloads/" + id + "/files/0/link", f.alice).status == 404);
+  CHECK(f.answer("POST", "/downloads/" + id + "/files/0/link", f.bob).status == 404);
+  Request r;
+  r.method = "GET";
+  r.host = "localhost";
+  r.target = "/downloads/" + id + "/files/0?expires=99999999999&signature=" + std::string(64, '0');
+  Outcome o = f.api->handle(r);
+  REQUIRE(std::holds_alternative<Response>(o));
+  CHECK(std::get<Response>(o).status == 403);
+  CHECK(error_code(std::get<Response>(o)) == "bad_link");
+  // A valid signature, on a download without files, reaches the file checks (404).
+  const std::string sig = sign_file_link(f.users.link_key(), "alice", id, 0, 99999999999);
+  r.target = "/downloads/" + id + "/files/0?expires=99999999999&signature=" + sig;
+  o = f.api->handle(r);
+  CHECK(std::get<Response>(o).status == 404);
+  CHECK(f.users.link_key() == f.users.link_key());  // made once, then kept
 }
 
 TEST_CASE("api: inspection answers list the files", "[daemon]") {

@@ -92,3 +92,20 @@ TEST_CASE("a form's files field is a JSON array of indices", "[daemon]") {
   CHECK(parse_file_indices("[]").error ==
         "\"files\" must name at least one file (leave it out for all of them)");
 }
+
+TEST_CASE("download locations are a folder below the user's or an s3 prefix", "[daemon]") {
+  CHECK(valid_download_location(""));
+  CHECK(valid_download_location("media/films"));
+  CHECK(valid_download_location("s3://my-bucket"));
+  CHECK(valid_download_location("s3://my-bucket/"));
+  CHECK(valid_download_location("s3://my-bucket/users/alice/"));
+  CHECK_FALSE(valid_download_location("/srv"));
+  CHECK_FALSE(valid_download_location("../x"));
+  CHECK_FALSE(valid_download_location("s3://"));
+  CHECK_FALSE(valid_download_location("s3://ab"));
+  CHECK_FALSE(valid_download_location("s3://Upper/x"));
+  CHECK_FALSE(valid_download_location("s3://bucket/../x"));
+  CHECK_FALSE(valid_download_location("s3://bucket//x"));
+  CHECK(parse_settings_request(R"({"download_location": null})").value->download_location.empty());
+  CHECK(parse_settings_request("{}").error == "missing field \"download_location\"");
+}

@@ -26,6 +26,8 @@ TEST_CASE("router maps every endpoint of the API", "[daemon]") {
   CHECK(routed("GET", "/metrics").endpoint == Endpoint::metrics);
   CHECK(routed("GET", "/events").endpoint == Endpoint::events);
   CHECK(routed("POST", "/inspect").endpoint == Endpoint::inspect);
+  CHECK(routed("GET", "/settings").endpoint == Endpoint::get_settings);
+  CHECK(routed("PUT", "/settings").endpoint == Endpoint::put_settings);
   CHECK(routed("GET", "/history").endpoint == Endpoint::history);
   CHECK(routed("DELETE", "/history").endpoint == Endpoint::clear_history);
   CHECK(routed("GET", "/downloads").endpoint == Endpoint::list_downloads);
