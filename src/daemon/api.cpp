@@ -58,6 +58,8 @@ Response from_error(const std::system_error& e) {
   if (code == manager::errc::queue_full) return error_response(429, "queue_full", e.what());
   if (code == manager::errc::too_large) return error_response(422, "too_large", e.what());
   if (code == manager::errc::unknown_tier) return error_response(500, "unknown_tier", e.what());
+  if (code == manager::errc::bad_webhook) return error_response(400, "bad_webhook", e.what());
+  if (code == manager::errc::webhook_not_found) return error_response(404, "not_found", e.what());
   if (code == fetch::errc::bad_url) return error_response(400, "bad_source", e.what());
   if (code == std::errc::invalid_argument) return error_response(400, "bad_request", e.what());
   return error_response(500, "internal", e.what());
@@ -71,6 +73,18 @@ json::object downloads_json(const std::vector<manager::DownloadRecord>& records)
   json::object out;
   out["downloads"] = std::move(list);
   return out;
+}
+
+// A webhook as the API shows it: never its secret, which only its owner's receiver needs.
+json::object webhook_json(const manager::Webhook& hook) {
+  json::array events;
+  for (const std::string& e : hook.events)
+    events.emplace_back(e);
+  json::object o;
+  o["id"] = hook.id;
+  o["url"] = hook.url;
+  o["events"] = std::move(events);
+  return o;
 }
 
 std::optional<manager::Filter> parse_filter(std::string_view name) {
@@ -178,6 +192,22 @@ Outcome Api::dispatch(const Request& request, const Route& r, const User& user) 
       return file_link(r, user, request);
     case Endpoint::get_settings:
       return settings(user);
+    case Endpoint::list_webhooks: {
+      json::array list;
+      for (const manager::Webhook& hook : manager_.webhooks(user.name))
+        list.push_back(webhook_json(hook));
+      return json_response(200, json::object{{"webhooks", std::move(list)}});
+    }
+    case Endpoint::add_webhook: {
+      auto parsed = parse_webhook_request(request.body);
+      if (!parsed.value) return error_response(400, "bad_request", parsed.error);
+      const manager::Webhook hook = manager_.add_webhook(
+          user.name, parsed.value->url, parsed.value->secret, parsed.value->events);
+      return json_response(201, webhook_json(hook));
+    }
+    case Endpoint::delete_webhook:
+      manager_.remove_webhook(user.name, r.id);
+      return json_response(200, json::object{{"deleted", r.id}});
     case Endpoint::put_settings: {
       auto parsed = parse_settings_request(request.body);
       if (!parsed.value) return error_response(400, "bad_request", parsed.error);
@@ -346,7 +376,9 @@ Response Api::remove(const Request& request, const User& user) {
 Response Api::metrics() {
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = format_metrics(manager_.get_all(manager::Filter::all), *stats_);
+  ServerStats stats = *stats_;
+  stats.webhook_backlog = manager_.deliveries_owed(std::nullopt);
+  r.body = format_metrics(manager_.get_all(manager::Filter::all), stats);
   return r;
 }
 
@@ -363,8 +395,8 @@ Outcome Api::file(const Route& r, const User& user, const Request& request) {
                                       r.id, manager::to_string(record->state)));
   if (record->destination.starts_with("s3://"))
     return error_response(409, "in_s3",
-                          fmt::format("download {} was delivered to {}: read it from there",
-                                      r.id, record->destination));
+                          fmt::format("download {} was delivered to {}: read it from there", r.id,
+                                      record->destination));
   const manager::DownloadFile& f = record->files[r.file_index];
   if (!f.selected)
     return error_response(
@@ -571,6 +603,9 @@ std::string format_metrics(const std::vector<manager::DownloadRecord>& downloads
   out += "# HELP bitflowd_rejected_connections_total Connections refused at the cap.\n";
   out += "# TYPE bitflowd_rejected_connections_total counter\n";
   out += fmt::format("bitflowd_rejected_connections_total {}\n", stats.rejected_connections);
+  out += "# HELP bitflowd_webhook_backlog Webhook deliveries owed to receivers.\n";
+  out += "# TYPE bitflowd_webhook_backlog gauge\n";
+  out += fmt::format("bitflowd_webhook_backlog {}\n", stats.webhook_backlog);
   return out;
 }
 

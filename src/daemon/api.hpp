@@ -73,6 +73,8 @@ struct ServerStats {
   std::int64_t event_streams = 0;         ///< GET /events open right now
   std::int64_t requests = 0;              ///< answered since the start
   std::int64_t rejected_connections = 0;  ///< refused at the connection cap
+  /// Webhook deliveries owed (not yet delivered nor given up on): filled in for /metrics.
+  std::int64_t webhook_backlog = 0;
 };
 
 class Api {

@@ -176,6 +176,30 @@ Parsed<InspectRequest> parse_inspect_request(std::string_view body) {
   return out;
 }
 
+Parsed<WebhookRequest> parse_webhook_request(std::string_view body) {
+  Parsed<WebhookRequest> out;
+  auto o = parse_object(body, {"url", "secret", "events"}, out.error);
+  if (!o) return out;
+  WebhookRequest request;
+  if (!required_string(*o, "url", request.url, out.error)) return out;
+  if (!required_string(*o, "secret", request.secret, out.error)) return out;
+  if (const json::value* events = o->if_contains("events")) {
+    if (!events->is_array()) {
+      out.error = "\"events\" must be an array of event names";
+      return out;
+    }
+    for (const json::value& e : events->as_array()) {
+      if (!e.is_string()) {
+        out.error = "\"events\" must hold strings (event names such as \"finished\")";
+        return out;
+      }
+      request.events.emplace_back(e.as_string());
+    }
+  }
+  out.value = std::move(request);
+  return out;
+}
+
 Parsed<LinkRequest> parse_link_request(std::string_view body) {
   Parsed<LinkRequest> out;
   LinkRequest request;

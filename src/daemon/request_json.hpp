@@ -54,6 +54,16 @@ struct SettingsRequest {
 /// [a-z0-9.-], a prefix without "..", "." or empty parts).
 [[nodiscard]] bool valid_download_location(std::string_view location) noexcept;
 
+/// POST /webhooks: {"url": "https://…", "secret": "…", "events": ["finished", "failed"]}
+/// ("events" optional: every event but progress). The manager checks the URL, the secret
+/// and the event names (Manager::add_webhook).
+struct WebhookRequest {
+  std::string url;
+  std::string secret;
+  std::vector<std::string> events;
+};
+[[nodiscard]] Parsed<WebhookRequest> parse_webhook_request(std::string_view body);
+
 /// POST /downloads/{id}/files/{index}/link: {"minutes": N} (1 … 10080), or no body (60).
 struct LinkRequest {
   int minutes = 60;

@@ -97,6 +97,14 @@ std::variant<Route, Response> route(std::string_view method, std::string_view ta
     return pick<2>(method, path, {{{"GET", E::history}, {"DELETE", E::clear_history}}}, r);
   if (path == "/downloads")
     return pick<2>(method, path, {{{"GET", E::list_downloads}, {"POST", E::add_download}}}, r);
+  if (path == "/webhooks")
+    return pick<2>(method, path, {{{"GET", E::list_webhooks}, {"POST", E::add_webhook}}}, r);
+  if (constexpr std::string_view hooks = "/webhooks/"; path.starts_with(hooks)) {
+    const std::string_view id = path.substr(hooks.size());
+    if (!valid_id(id)) return not_found(path);
+    r.id = std::string(id);
+    return pick<1>(method, path, {{{"DELETE", E::delete_webhook}}}, r);
+  }
   if (path == "/downloads/delete")
     return pick<1>(method, path, {{{"POST", E::delete_downloads}}}, r);
 

@@ -29,6 +29,9 @@ enum class Endpoint {
   file_link,         ///< POST /downloads/{id}/files/{index}/link
   get_settings,      ///< GET /settings
   put_settings,      ///< PUT /settings
+  list_webhooks,     ///< GET /webhooks
+  add_webhook,       ///< POST /webhooks
+  delete_webhook,    ///< DELETE /webhooks/{id}
 };
 
 struct Route {

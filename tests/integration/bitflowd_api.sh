@@ -168,6 +168,26 @@ SSE_PID=$!
 _SERVER_PIDS+=("$SSE_PID")
 wait_for_text "$SCRATCH/events1.txt" ": keep-alive" 10
 
+step "alice registers a webhook (its secret never shown again); bob cannot see or remove it"
+HOOK_PORT=$(_server_probe free-port) || die "no free port"
+HOOK_LOG=$SCRATCH/hooks.jsonl
+"$SERVERS_PYTHON" "$HERE/../servers/webhook_receiver.py" "$HOOK_PORT" hook-secret "$HOOK_LOG" \
+  2>"$SCRATCH/receiver.err" &
+HOOK_PID=$!
+_SERVER_PIDS+=("$HOOK_PID")
+_wait_for_port "$HOOK_PORT" "$HOOK_PID" webhook_receiver || die "the webhook receiver did not start"
+api "$ALICE" POST /webhooks "{\"url\": \"http://127.0.0.1:$HOOK_PORT/in\", \"secret\": \"hook-secret\", \"events\": [\"finished\"]}"
+expect 201
+HOOK_ID=$(jq -r .id <<<"$OUT")
+api "$ALICE" GET /webhooks
+expect 200
+[[ $(jq -r '.webhooks[0].id' <<<"$OUT") == "$HOOK_ID" ]] || die "GET /webhooks: $OUT"
+! grep -q hook-secret <<<"$OUT" || die "GET /webhooks shows the secret: $OUT"
+api "$BOB" DELETE "/webhooks/$HOOK_ID"
+expect 404
+api "$ALICE" POST /webhooks '{"url": "file:///etc/passwd", "secret": "x"}'
+expect 400
+
 step "alice adds an HTTP download from nginx and a magnet from a seeder; both complete"
 api "$ALICE" POST /downloads "{\"url\": \"$NGINX_URL/video.mp4\"}"
 expect 201
@@ -180,6 +200,18 @@ wait_state "$ALICE" "$MAGNET_ID" completed 60
 cmp "$www/video.mp4" "$D/files/alice/video.mp4" || die "video.mp4 differs"
 cmp "$data/big.bin" "$D/files/alice/music/album/big.bin" || die "album/big.bin differs"
 cmp "$data/notes.txt" "$D/files/alice/music/album/notes.txt" || die "album/notes.txt differs"
+
+step "the webhook received both 'finished' events, signed (the receiver checks the HMAC)"
+deadline=$((SECONDS + 30))
+until (($(grep -c '"event": "finished"' "$HOOK_LOG" 2>/dev/null || true) >= 2)); do
+  ((SECONDS < deadline)) || die "the webhook did not get both finished events: $(cat "$HOOK_LOG" 2>/dev/null)"
+  sleep 0.1 # poll interval of a deadline-bounded wait
+done
+! grep -q '"ok": false' "$HOOK_LOG" || die "a delivery failed the receiver's checks: $(cat "$HOOK_LOG")"
+grep -q "\"download\": \"$HTTP_ID\"" "$HOOK_LOG" || die "no delivery for $HTTP_ID: $(cat "$HOOK_LOG")"
+! grep -v '"event": "finished"' "$HOOK_LOG" | grep -q . || die "events outside the filter: $(cat "$HOOK_LOG")"
+api "$ALICE" DELETE "/webhooks/$HOOK_ID"
+expect 200
 
 step "a completed file is served whole (200) and by ranges (206, 416), with its Content-Type"
 curl -s -D "$SCRATCH/file.head" -o "$SCRATCH/file.whole" -H "Authorization: Bearer $ALICE" \

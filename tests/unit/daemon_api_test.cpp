@@ -2,6 +2,7 @@
 // shapes, against a real Manager (not started, so nothing is fetched) and UserStore.
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
 #include "../support/fetch_support.hpp"
@@ -333,12 +334,49 @@ TEST_CASE("api: metrics count downloads by state", "[daemon]") {
   b.download_rate = 1000;
   ServerStats stats;
   stats.connections = 3;
+  stats.webhook_backlog = 4;
   const std::string text = format_metrics({a, b, a}, stats);
   CHECK(text.find("bitflowd_downloads{state=\"queued\"} 2\n") != std::string::npos);
   CHECK(text.find("bitflowd_downloads{state=\"downloading\"} 1\n") != std::string::npos);
   CHECK(text.find("bitflowd_queue_length 2\n") != std::string::npos);
   CHECK(text.find("bitflowd_download_rate_bytes 1000\n") != std::string::npos);
   CHECK(text.find("bitflowd_http_connections 3\n") != std::string::npos);
+  CHECK(text.find("bitflowd_webhook_backlog 4\n") != std::string::npos);
+}
+
+TEST_CASE("api: webhooks are their owner's, listed without their secret", "[daemon]") {
+  ApiFixture f;
+  Response r = f.answer("POST", "/webhooks", f.alice,
+                        R"({"url": "https://hooks.example/in", "secret": "s3cret",
+                            "events": ["finished", "failed"]})");
+  REQUIRE(r.status == 201);
+  const std::string id(body_of(r).at("id").as_string());
+  CHECK(body_of(r).at("url") == "https://hooks.example/in");
+  CHECK(json::serialize(body_of(r).at("events")) == R"(["finished","failed"])");
+  CHECK_FALSE(body_of(r).as_object().contains("secret"));
+
+  const Response listed = f.answer("GET", "/webhooks", f.alice);
+  REQUIRE(listed.status == 200);
+  REQUIRE(body_of(listed).at("webhooks").as_array().size() == 1);
+  CHECK(listed.body.find("s3cret") == std::string::npos);
+  CHECK(body_of(f.answer("GET", "/webhooks", f.bob)).at("webhooks").as_array().empty());
+
+  CHECK(f.answer("DELETE", "/webhooks/" + id, f.bob).status == 404);
+  r = f.answer("POST", "/webhooks", f.alice, R"({"url": "ftp://x/y", "secret": "k"})");
+  CHECK(r.status == 400);
+  CHECK(error_code(r) == "bad_webhook");
+  r = f.answer("POST", "/webhooks", f.alice,
+               R"({"url": "https://x/y", "secret": "k", "events": ["done"]})");
+  CHECK(error_code(r) == "bad_webhook");
+  CHECK(f.answer("POST", "/webhooks", f.alice, R"({"url": "https://x/y"})").status == 400);
+  CHECK(f.answer("POST", "/webhooks", f.alice,
+                 R"({"url": "https://x/y", "secret": "k", "events": "finished"})")
+            .status == 400);
+  CHECK(f.answer("PUT", "/webhooks", f.alice).status == 405);
+
+  CHECK(f.answer("DELETE", "/webhooks/" + id, f.alice).status == 200);
+  CHECK(body_of(f.answer("GET", "/webhooks", f.alice)).at("webhooks").as_array().empty());
+  CHECK(f.answer("DELETE", "/webhooks/" + id, f.alice).status == 404);
 }
 
 TEST_CASE("user store keeps token hashes and refuses a taken name", "[daemon]") {

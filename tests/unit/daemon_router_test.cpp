@@ -40,6 +40,11 @@ TEST_CASE("router maps every endpoint of the API", "[daemon]") {
   CHECK(pause.endpoint == Endpoint::pause_download);
   CHECK(pause.id == "abc");
   CHECK(routed("POST", "/downloads/abc/resume").endpoint == Endpoint::resume_download);
+  CHECK(routed("GET", "/webhooks").endpoint == Endpoint::list_webhooks);
+  CHECK(routed("POST", "/webhooks").endpoint == Endpoint::add_webhook);
+  const Route hook = routed("DELETE", "/webhooks/Wh_1");
+  CHECK(hook.endpoint == Endpoint::delete_webhook);
+  CHECK(hook.id == "Wh_1");
 }
 
 TEST_CASE("router keeps the query string apart from the path", "[daemon]") {
