@@ -16,6 +16,10 @@
 // completed. Failures a retry can help (the network, a server's 5xx) are retried with a
 // growing wait (RetryPolicy); others fail at once with the reason.
 //
+// It can also watch torrent clients that run elsewhere (ManagerOptions::remote_clients:
+// transmission-daemon, rTorrent) and report their torrents with the same events, to the same
+// listeners and webhooks (see remote_downloads()).
+//
 // After a restart, start() picks everything up again: queued downloads keep their order,
 // running ones resume from what their fetcher left on disk (a torrent's verified pieces,
 // a URL's .part file), an interrupted S3 upload lists the parts S3 has and sends the rest.

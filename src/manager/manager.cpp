@@ -4,7 +4,8 @@
 // goes through set_state() or changed(), which store it and emit the event, in that order:
 // a listener never hears of a state the store has not got. The deliveries an event owes
 // the owner's webhooks enter the store's outbox in the same transaction as the change, and
-// a WebhookSender POSTs them from there.
+// a WebhookSender POSTs them from there. The watched remote clients' events
+// (RemoteWatchers) take the same way to the webhooks and listeners, without a record stored.
 #include "bitflow/manager.hpp"
 
 #include <boost/asio/co_spawn.hpp>
