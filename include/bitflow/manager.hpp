@@ -151,8 +151,9 @@ class Manager {
   /// remote clients.
   void start();
   /// Stops every running download and upload so that the next start() continues them (their
-  /// state stays downloading/uploading in the store), and the remote clients' watchers. The
-  /// manager does nothing afterwards.
+  /// state stays downloading/uploading in the store), and the remote clients' watchers: no
+  /// remote event comes after it, and each watcher ends (releasing its client) when its poll
+  /// under way, or its next one, is over. The manager does nothing afterwards.
   boost::asio::awaitable<void> shutdown();
 
   /// Queues a download; returns its id. Throws bitflow::Error: fetch::errc::bad_url for a
