@@ -183,7 +183,8 @@ class Manager {
   // logged (warn) once per outage and polled again at its interval; nothing is reported
   // removed because of an outage.
 
-  /// The remote clients' torrents as their last answered poll showed them, of one owner or
+  /// The remote clients' torrents as each one's last event showed it (the torrents of the
+  /// last answered poll; rates alone are no event, so a rate may be older), of one owner or
   /// of everyone: client by client in the order of remote_clients, by id within each.
   [[nodiscard]] std::vector<DownloadRecord> remote_downloads(
       const std::optional<std::string>& owner = {});
