@@ -3,7 +3,7 @@
 //   manager_events --db FILE --work DIR [--to DEST] [--owner USER] [--peer HOST:PORT]...
 //                  [--parallel N] [--connections N] [--parallel-parts N]
 //                  [--webhook URL --webhook-secret S [--webhook-events a,b] [--webhook-retry-ms N]]
-//                  [SOURCE...]
+//                  [--watch CLIENT_URL]... [SOURCE...]
 //
 // SOURCE: anything bitflow fetches (a .torrent, a magnet link, an http/ftp/sftp URL,
 // s3://bucket/key). DEST: a folder or s3://bucket/prefix/ (S3 settings from the AWS_*
@@ -18,7 +18,13 @@
 //
 //   delivered|delivery-failed|delivery-dead <event> <delivery id> <attempts>[ <error>]
 //
-// Exits once no download is queued or running and no delivery is owed: 0 when every
+// --watch adds a torrent client for the manager to watch (transmission+http://HOST:PORT/
+// transmission/rpc or rtorrent+scgi://HOST:PORT, polled every second): its torrents' events
+// print the same way, as the --owner's (their type is the client's, their id
+// "<kind>-<8 hex>-<info-hash>"), and go to the --webhook too. With --watch the program
+// runs until SIGINT or SIGTERM and exits 0.
+//
+// Otherwise it exits once no download is queued or running and no delivery is owed: 0 when every
 // download completed, 1 otherwise. Killed and run again with the same --db (and no
 // SOURCE), it continues what was queued or running and sends what was owed: the state
 // and the outbox are in the database, the data in --work.
@@ -41,7 +47,7 @@ namespace {
                "[--owner USER] [--peer HOST:PORT]... [--parallel N] [--connections N] "
                "[--parallel-parts N] "
                "[--webhook URL --webhook-secret S [--webhook-events a,b] [--webhook-retry-ms N]] "
-               "[SOURCE...]\n",
+               "[--watch CLIENT_URL]... [SOURCE...]\n",
                why);
   std::exit(2);
 }
@@ -66,7 +72,7 @@ std::vector<std::string> split_commas(const std::string& list) {
 int main(int argc, char** argv) {
   namespace m = bitflow::manager;
   std::string db, work, destination, owner = "default", webhook, secret, events;
-  std::vector<std::string> sources, peers;
+  std::vector<std::string> sources, peers, watches;
   int parallel = 0, connections = 0, parallel_parts = 0, webhook_retry_ms = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -98,6 +104,8 @@ int main(int argc, char** argv) {
       events = value();
     else if (arg == "--webhook-retry-ms")
       webhook_retry_ms = std::atoi(value().c_str());
+    else if (arg == "--watch")
+      watches.push_back(value());
     else if (arg.rfind("--", 0) == 0)
       usage(("unknown option " + arg).c_str());
     else
@@ -126,11 +134,18 @@ int main(int argc, char** argv) {
       options.webhooks.retry.max_delay = std::chrono::milliseconds(webhook_retry_ms) * 8;
       options.webhooks.poll_interval = std::chrono::milliseconds(webhook_retry_ms);
     }
+    for (const std::string& url : watches) {
+      m::WatchedClient client;
+      client.url = url;
+      client.owner = owner;
+      options.remote_clients.push_back(client);
+    }
+    const bool watching = !watches.empty();
     m::Manager* running = nullptr;
     // Done when nothing is queued, running, paused or due for a retry, and every delivery
-    // is made or given up.
+    // is made or given up; never while watching a client.
     auto finished = [&] {
-      if (!running || running->deliveries_owed(std::nullopt) > 0) return false;
+      if (watching || !running || running->deliveries_owed(std::nullopt) > 0) return false;
       for (const m::DownloadRecord& r : running->get_all())
         if (!m::is_final(r.state) || (r.state == m::DownloadState::failed && r.retry_at != 0))
           return false;
@@ -172,7 +187,7 @@ int main(int argc, char** argv) {
     add.destination = destination;
     for (const std::string& source : sources)
       manager.add(source, add);
-    if (finished()) {
+    if (!watching && finished()) {
       std::fprintf(stderr, "manager_events: nothing to do\n");
       return 0;
     }
@@ -181,7 +196,7 @@ int main(int argc, char** argv) {
       if (!ec) io.stop();
     });
     io.run();
-    return all_completed ? 0 : 1;
+    return watching || all_completed ? 0 : 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "manager_events: %s\n", e.what());
     return 1;

@@ -16,6 +16,10 @@
 // completed. Failures a retry can help (the network, a server's 5xx) are retried with a
 // growing wait (RetryPolicy); others fail at once with the reason.
 //
+// It can also watch torrent clients that run elsewhere (ManagerOptions::remote_clients:
+// transmission-daemon, rTorrent) and report their torrents with the same events, to the same
+// listeners and webhooks (see remote_downloads()).
+//
 // After a restart, start() picks everything up again: queued downloads keep their order,
 // running ones resume from what their fetcher left on disk (a torrent's verified pieces,
 // a URL's .part file), an interrupted S3 upload lists the parts S3 has and sends the rest.
@@ -71,6 +75,18 @@ struct WebhookOptions {
   std::function<void(const Delivery& delivery)> on_delivered;
 };
 
+/// A torrent client elsewhere whose torrents the manager reports (see
+/// Manager::remote_downloads).
+struct WatchedClient {
+  /// As make_remote_client (bitflow/remote_client.hpp) takes it:
+  /// transmission+http://HOST:PORT/transmission/rpc or rtorrent+scgi://HOST:PORT.
+  std::string url;
+  /// The user the client's torrents belong to: their events go to this owner's webhooks.
+  std::string owner = "default";
+  /// The time between two polls of the client (and between retries while it is down).
+  std::chrono::milliseconds interval{1000};
+};
+
 struct ManagerOptions {
   /// Where downloads are fetched: one folder per download, named by its id. A download
   /// without a destination stays there.
@@ -97,6 +113,9 @@ struct ManagerOptions {
   /// come due).
   std::chrono::milliseconds tick{1000};
   WebhookOptions webhooks;
+  /// Clients watched from start() to shutdown(); their events come like the manager's own
+  /// (see Manager::remote_downloads).
+  std::vector<WatchedClient> remote_clients;
 };
 
 /// What add() takes besides the source.
@@ -120,16 +139,21 @@ class Manager {
 
   /// `store` keeps everything durable; `session` runs torrents and magnets (nullptr: those
   /// sources are refused). The session must outlive the manager. Nothing runs until start().
+  /// Throws bitflow::Error: remote::errc::bad_url for a WatchedClient URL that names no
+  /// client, std::errc::invalid_argument for a WatchedClient without an owner.
   Manager(boost::asio::io_context& io, ManagerOptions options, std::unique_ptr<Store> store,
           Session* session);
   ~Manager();
   Manager(const Manager&) = delete;
   Manager& operator=(const Manager&) = delete;
 
-  /// Loads the store, picks up what was running, and starts scheduling.
+  /// Loads the store, picks up what was running, starts scheduling and watching the
+  /// remote clients.
   void start();
   /// Stops every running download and upload so that the next start() continues them (their
-  /// state stays downloading/uploading in the store). The manager does nothing afterwards.
+  /// state stays downloading/uploading in the store), and the remote clients' watchers: no
+  /// remote event comes after it, and each watcher ends (releasing its client) when its poll
+  /// under way, or its next one, is over. The manager does nothing afterwards.
   boost::asio::awaitable<void> shutdown();
 
   /// Queues a download; returns its id. Throws bitflow::Error: fetch::errc::bad_url for a
@@ -144,6 +168,26 @@ class Manager {
   [[nodiscard]] std::vector<DownloadRecord> get_all(Filter filter = Filter::all,
                                                     const std::optional<std::string>& owner = {});
   [[nodiscard]] std::optional<DownloadRecord> get_one(const std::string& id);
+
+  // ---- remote clients -------------------------------------------------------------------
+  // The manager polls each ManagerOptions::remote_clients entry at its interval
+  // (remote::watch, bitflow/remote_watch.hpp) and turns what changed into the same events
+  // as its own downloads' (added, started, progress, paused, resumed, finished, failed,
+  // removed, updated): they go to the listeners and, as durable signed deliveries, to the
+  // owner's webhooks. Their records have the client's kind as type ("transmission",
+  // "rtorrent"), the owner of the WatchedClient, and the id
+  // "<kind>-<8 hex digits of the URL's FNV-1a hash>-<info-hash>": stable across restarts,
+  // URL-safe, distinct for the same torrent in two clients. The clients keep their
+  // torrents: the manager stores no record of them (get_all, get_one, history, pause,
+  // resume and remove know only the manager's own downloads). A client that fails is
+  // logged (warn) once per outage and polled again at its interval; nothing is reported
+  // removed because of an outage.
+
+  /// The remote clients' torrents as each one's last event showed it (the torrents of the
+  /// last answered poll; rates alone are no event, so a rate may be older), of one owner or
+  /// of everyone: client by client in the order of remote_clients, by id within each.
+  [[nodiscard]] std::vector<DownloadRecord> remote_downloads(
+      const std::optional<std::string>& owner = {});
 
   /// Throw bitflow::Error: errc::not_found for an unknown id, errc::illegal_transition for a
   /// move the state machine refuses ("cannot pause a completed download").

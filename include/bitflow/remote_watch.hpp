@@ -80,13 +80,17 @@ struct WatchOptions {
   std::chrono::milliseconds progress_interval{500};
   /// DownloadRecord::owner of the events; empty: client.describe().
   std::string owner;
+  /// Called after each poll the client answered (after that poll's events), so that a
+  /// caller counting failures learns an outage is over; empty: nothing is called.
+  std::function<void()> on_answer;
 };
 
 /// Polls `client` every options.interval and hands each event to `on_event`, until the
 /// coroutine is cancelled (or the io_context stops). A poll that fails goes to `on_error`
 /// (then the next poll is tried as usual: the client may come back); the differ keeps its
 /// last snapshot meanwhile, so nothing is reported as removed because of an outage. Both
-/// callbacks run on the client's io_context; what they throw ends watch() with it.
+/// callbacks (and options.on_answer) run on the client's io_context; what they throw ends
+/// watch() with it.
 [[nodiscard]] boost::asio::awaitable<void> watch(
     RemoteClient& client, WatchOptions options, std::function<void(const manager::Event&)> on_event,
     std::function<void(const ErrorInfo&)> on_error);

@@ -4,7 +4,8 @@
 // goes through set_state() or changed(), which store it and emit the event, in that order:
 // a listener never hears of a state the store has not got. The deliveries an event owes
 // the owner's webhooks enter the store's outbox in the same transaction as the change, and
-// a WebhookSender POSTs them from there.
+// a WebhookSender POSTs them from there. The watched remote clients' events
+// (RemoteWatchers) take the same way to the webhooks and listeners, without a record stored.
 #include "bitflow/manager.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -23,6 +24,7 @@
 #include "bitflow/s3.hpp"
 #include "manager/download_job.hpp"
 #include "manager/manager_error.hpp"
+#include "manager/remote_watchers.hpp"
 #include "manager/retry_rule.hpp"
 #include "manager/scheduler.hpp"
 #include "manager/state_machine.hpp"
@@ -115,6 +117,7 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
   // Each owner's webhooks, as the store has them: looked up on every event.
   std::map<std::string, std::vector<Webhook>> webhooks_of;
   std::shared_ptr<detail::WebhookSender> sender;
+  detail::RemoteWatchers remote;
   asio::steady_timer ticker;
   bool schedule_posted = false;
   bool running = false;
@@ -125,6 +128,7 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
         store(std::move(s)),
         session(sess),
         registry(context, sess),
+        remote(context, options.remote_clients, options.progress_interval),
         ticker(context) {}
 
   // ---- events -------------------------------------------------------------------------
@@ -140,6 +144,19 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
       owed = owe_webhooks(event);
     });
     if (owed) sender->poke();
+    tell_listeners(event);
+  }
+
+  // A remote client's event: owed to the owner's webhooks like the manager's own, told to
+  // the listeners; its record is the client's, not stored.
+  void emit_remote(const Event& event) {
+    bool owed = false;
+    store->transaction([&] { owed = owe_webhooks(event); });
+    if (owed) sender->poke();
+    tell_listeners(event);
+  }
+
+  void tell_listeners(const Event& event) {
     auto copy = listeners;  // a listener may unsubscribe (itself or others)
     for (auto& [handle, listener] : copy) {
       try {
@@ -507,6 +524,7 @@ Manager::~Manager() {
   impl_->running = false;
   impl_->ticker.cancel();
   impl_->sender->stop();
+  impl_->remote.stop();
   for (auto& [id, job] : impl_->jobs)
     asio::co_spawn(impl_->io, Impl::end_job(job, false), asio::detached);
   impl_->jobs.clear();
@@ -526,6 +544,9 @@ void Manager::start() {
   s.request_schedule();
   s.tick();
   s.sender->start();  // with what an earlier run left owed
+  s.remote.start([weak = std::weak_ptr<Impl>(impl_)](const Event& event) {
+    if (auto self = weak.lock(); self && self->running) self->emit_remote(event);
+  });
 }
 
 asio::awaitable<void> Manager::shutdown() {
@@ -533,6 +554,7 @@ asio::awaitable<void> Manager::shutdown() {
   self->running = false;
   self->ticker.cancel();
   self->sender->stop();
+  self->remote.stop();
   auto jobs = std::move(self->jobs);
   self->jobs.clear();
   for (auto& [id, job] : jobs)
@@ -638,6 +660,10 @@ std::optional<DownloadRecord> Manager::get_one(const std::string& id) {
   auto& s = *impl_;
   if (auto it = s.live.find(id); it != s.live.end()) return it->second;
   return s.store->get(id);
+}
+
+std::vector<DownloadRecord> Manager::remote_downloads(const std::optional<std::string>& owner) {
+  return impl_->remote.downloads(owner);
 }
 
 void Manager::pause(const std::string& id) {

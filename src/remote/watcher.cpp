@@ -38,6 +38,7 @@ asio::awaitable<void> watch(RemoteClient& client, WatchOptions options,
     if (snapshot) {
       for (const auto& event : differ.update(*snapshot, now_ms()))
         on_event(event);
+      if (options.on_answer) options.on_answer();
     } else {
       on_error(failure);
     }

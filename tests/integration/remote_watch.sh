@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# remote_watch.sh <bitflow-cli> <scratch-dir> <remote_client_check>: `bitflow watch --json`
-# and bitflow's RemoteClient against real torrent
-# clients. transmission-daemon and rTorrent, each started on 127.0.0.1 with a private
+# remote_watch.sh <bitflow-cli> <scratch-dir> <remote_client_check> <manager_events>:
+# `bitflow watch --json`, bitflow's RemoteClient and the Manager's remote watching
+# (manager_events --watch) against real torrent clients. transmission-daemon and rTorrent, each started on 127.0.0.1 with a private
 # config (no DHT, LPD/PEX, port forwarding or blocklist updates; peer and RPC ports on
 # loopback), download a torrent from a local `bitflow seed` that dials them (neither dials
 # a loopback peer by itself). The watch must print added → progress → finished for it,
 # with the sizes the data has. Then remote_client_check (RemoteClient's get, pause, resume
 # and remove) acts on the torrent: the watch must show paused, resumed and removed, and
 # the client's own tools must agree (transmission-remote; rtorrent_rpc.py, which marshals
-# XML-RPC with Python's xmlrpc.client, not bitflow's code).
+# XML-RPC with Python's xmlrpc.client, not bitflow's code). manager_events --watch follows
+# the transmission download too and must print added … finished for the torrent, as its
+# --owner's, with the id transmission-<8 hex>-<info-hash>.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,7 +19,9 @@ source "$INTEGRATION_DIR/../seeders/seeders.sh"
 
 init "$@"
 CHECK=${3:-}
-[[ -x $CHECK ]] || die "usage: $0 <bitflow-cli> <scratch-dir> <remote_client_check>"
+MANAGER_EVENTS=${4:-}
+[[ -x $CHECK && -x $MANAGER_EVENTS ]] ||
+  die "usage: $0 <bitflow-cli> <scratch-dir> <remote_client_check> <manager_events>"
 trap stop_seeders EXIT
 require_bitflow_command watch not-a-client-url
 require_tool transmission-daemon
@@ -123,12 +127,34 @@ TEXT=$SCRATCH/watch-transmission.txt
 TEXT_PID=$!
 SEEDER_PIDS+=("$TEXT_PID")
 start_watch "transmission+http://127.0.0.1:$TR_LEECHER_RPC_PORT/transmission/rpc" "$OUT"
+MGR=$SCRATCH/manager-watch.txt
+"$MANAGER_EVENTS" --db "$SCRATCH/manager.db" --work "$SCRATCH/manager-work" --owner carol \
+  --watch "transmission+http://127.0.0.1:$TR_LEECHER_RPC_PORT/transmission/rpc" \
+  >"$MGR" 2>"$MGR.err" </dev/null &
+MGR_PID=$!
+SEEDER_PIDS+=("$MGR_PID")
 wait_events "$OUT" "transmission" added
 # Rate-limited, so that the download spans several polls.
 start_bitflow_seeder "$SCRATCH/seed-tr" "$BITFLOW" "$SCRATCH/payload.torrent" "$DATA" \
   --peer "127.0.0.1:$TR_LEECHER_PORT" --upload-limit 1M ||
   die "bitflow seed did not start"
 wait_events "$OUT" "transmission" added progress finished
+# The manager's lines: "<event> <id> <state> <progress>% <name>".
+MGR_ID_RE="transmission-[0-9a-f]{8}-$HASH"
+deadline=$((SECONDS + LIMIT))
+until grep -Eq "^finished $MGR_ID_RE completed 100% payload\.bin$" "$MGR"; do
+  kill -0 "$MGR_PID" 2>/dev/null || die "manager_events --watch exited: $(cat "$MGR.err")"
+  ((SECONDS < deadline)) || die "manager_events --watch printed no finished line: $(cat "$MGR")
+stderr: $(cat "$MGR.err")"
+  sleep 0.2 # poll interval of a deadline-bounded wait
+done
+grep -Eq "^added $MGR_ID_RE [a-z]+ [0-9]+% payload\.bin$" "$MGR" ||
+  die "manager_events --watch printed no added line: $(cat "$MGR")"
+[[ $(grep -Ec "^(added|finished) " "$MGR") -eq 2 ]] ||
+  die "manager_events --watch: not one added and one finished: $(cat "$MGR")"
+stop_seeder "$MGR_PID"
+[[ $SEEDER_STATUS -eq 0 ]] || die "manager_events --watch exited with $SEEDER_STATUS: $(cat "$MGR.err")"
+echo "manager_events --watch: $(cut -d' ' -f1 "$MGR" | uniq -c | tr -s ' \n' ' ')"
 cmp -s "$DATA/payload.bin" "$SCRATCH/out-tr/payload.bin" ||
   die "transmission's copy differs from the seeded data"
 TR_URL="transmission+http://127.0.0.1:$TR_LEECHER_RPC_PORT/transmission/rpc"

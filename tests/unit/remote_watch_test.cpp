@@ -109,3 +109,23 @@ TEST_CASE("an exception from the listener ends the watch with it", "[remote]") {
   CHECK_THROWS_WITH(std::rethrow_exception(outcome), "listener broke");
   CHECK(client.polls == 1);
 }
+
+TEST_CASE("watch calls on_answer after each answered poll's events, not after a failed one",
+          "[remote]") {
+  ScriptedClient client({std::vector{torrent(RemoteState::downloading, 10)}, std::nullopt,
+                         std::vector{torrent(RemoteState::downloading, 10)}});
+  asio::io_context io;
+  std::vector<std::string> calls;
+  WatchOptions options = fast();
+  options.on_answer = [&] { calls.emplace_back("answer"); };
+  asio::co_spawn(
+      io,
+      watch(
+          client, options, [&](const manager::Event& e) { calls.emplace_back(to_string(e.kind)); },
+          [&](const ErrorInfo&) { calls.emplace_back("error"); }),
+      [](std::exception_ptr) {});
+  REQUIRE(test::run_until(io, [&] { return client.polls >= 4; }));
+  REQUIRE(calls.size() >= 5);
+  CHECK(std::vector<std::string>(calls.begin(), calls.begin() + 5) ==
+        std::vector<std::string>{"added", "started", "answer", "error", "answer"});
+}
