@@ -29,6 +29,7 @@ enum class Endpoint {
   file_link,         ///< POST /downloads/{id}/files/{index}/link
   get_settings,      ///< GET /settings
   put_settings,      ///< PUT /settings
+  web_file,          ///< GET /, /app.js, /style.css: the web page, served without a token
 };
 
 struct Route {
@@ -36,6 +37,7 @@ struct Route {
   std::string id;              ///< the {id} of the path, when it has one
   std::size_t file_index = 0;  ///< the {index} of /downloads/{id}/files/{index}
   std::string query;           ///< what follows '?', undecoded
+  std::string web_file;        ///< the file of src/daemon/web/ that a web_file route serves
 };
 
 /// The route of `method` and `target`, or the error response: 404 (not_found) for a path
