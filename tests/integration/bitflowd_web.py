@@ -1,0 +1,270 @@
+"""bitflowd's web page in headless Chromium, driven by Selenium (python3-selenium 4.8).
+
+Run by bitflowd_web.sh, which starts nginx and bitflowd and passes, in the environment:
+BITFLOWD_URL, BITFLOWD_TOKEN, NGINX_URL, FILES_DIR (alice's files folder), SHOTS (the
+folder for screenshots) and PROFILE (a private Chromium profile). Every wait has a
+deadline; a failure prints what was expected and saves a screenshot of the page.
+"""
+import os
+import sys
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE = os.environ["BITFLOWD_URL"]
+TOKEN = os.environ["BITFLOWD_TOKEN"]
+NGINX = os.environ["NGINX_URL"]
+FILES_DIR = os.environ["FILES_DIR"]
+SHOTS = os.environ["SHOTS"]
+PROFILE = os.environ["PROFILE"]
+WAIT = 30  # seconds for anything the page does; a download gets DOWNLOAD_WAIT
+DOWNLOAD_WAIT = 60
+
+
+def make_driver():
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for arg in [
+        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+        f"--user-data-dir={PROFILE}", "--window-size=400,850",  # a phone-sized screen
+        # Loopback only: every name fails to resolve and no proxy is asked; the
+        # background services that would call Google stay off.
+        "--no-proxy-server", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-default-apps", "--disable-extensions", "--no-first-run",
+        "--disable-domain-reliability", "--disable-client-side-phishing-detection",
+        "--disable-features=OptimizationHints,MediaRouter,Translate,AutofillServerCommunication",
+        "--metrics-recording-only", "--no-default-browser-check", "--safebrowsing-disable-auto-update",
+    ]:
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(executable_path="/usr/bin/chromedriver",
+                      log_path=os.path.join(SHOTS, "..", "chromedriver.log"))
+    return webdriver.Chrome(service=service, options=opts)
+
+
+class Page:
+    def __init__(self, driver):
+        self.d = driver
+        self.shot_number = 0
+
+    def shot(self, name):
+        self.shot_number += 1
+        self.d.save_screenshot(os.path.join(SHOTS, f"{self.shot_number:02d}-{name}.png"))
+
+    def until(self, what, check, seconds=WAIT):
+        try:
+            return WebDriverWait(self.d, seconds, poll_frequency=0.1).until(lambda _: check())
+        except TimeoutException:
+            self.shot("failed")
+            raise AssertionError(f"not within {seconds} s: {what}") from None
+
+    def by_id(self, element_id):
+        return self.d.find_element(By.ID, element_id)
+
+    def text(self, element_id):
+        return self.by_id(element_id).text
+
+    def visible(self, element_id):
+        return self.by_id(element_id).is_displayed()
+
+    def click(self, element_id):
+        self.until(f"#{element_id} to be clickable",
+                   lambda: self.visible(element_id) and self.by_id(element_id).is_enabled())
+        self.by_id(element_id).click()
+
+    def rows(self):
+        """The downloads list as {name: {state, progress, id}} (from the DOM)."""
+        return self.d.execute_script("""
+            const out = {};
+            for (const li of document.querySelectorAll('#downloads li.row'))
+              out[li.querySelector('.name').textContent] = {
+                id: li.dataset.id, state: li.dataset.state,
+                progress: li.querySelector('progress').value,
+                percent: li.querySelector('.percent').textContent};
+            return out;""")
+
+    def row_state(self, name):
+        row = self.rows().get(name)
+        return row["state"] if row else None
+
+    def row_button(self, name, cls):
+        row = self.rows()[name]
+        return self.d.find_element(By.CSS_SELECTOR, f'#downloads li[data-id="{row["id"]}"] .{cls}')
+
+    def tab(self, name):
+        self.click(f"tab-{name}")
+        self.until(f"tab {name} selected",
+                   lambda: self.by_id(f"tab-{name}").get_attribute("aria-selected") == "true")
+
+    def add_through_dialog(self, url, expect_type, expect_file):
+        self.click("add-button")
+        self.until("the add dialog to open", lambda: self.by_id("add-dialog").get_attribute("open") is not None)
+        self.by_id("add-url").send_keys(url)
+        self.click("inspect-button")
+        self.until("the inspection to show", lambda: self.visible("inspection"))
+        assert self.text("inspect-type") == expect_type, self.text("inspect-type")
+        files = self.d.find_elements(By.CSS_SELECTOR, "#inspect-files li")
+        names = [f.find_element(By.TAG_NAME, "label").text for f in files]
+        assert expect_file in names, f"inspect files {names}"
+        boxes = self.d.find_elements(By.CSS_SELECTOR, "#inspect-files input[type=checkbox]")
+        assert boxes and all(b.is_selected() for b in boxes), "the files are not all checked"
+        self.shot(f"inspect-{expect_file}")
+        self.click("add-confirm")
+        self.until("the add dialog to close", lambda: self.by_id("add-dialog").get_attribute("open") is None)
+        self.until(f"{expect_file} to appear in the list", lambda: expect_file in self.rows())
+
+
+def check_labels(page):
+    """Every control has an accessible name: a <label for>, aria-label or its text."""
+    unnamed = page.d.execute_script("""
+        const bad = [];
+        for (const c of document.querySelectorAll('button, input, select, textarea')) {
+          const named = (c.id && document.querySelector(`label[for="${c.id}"]`)) ||
+                        c.getAttribute('aria-label') || c.textContent.trim();
+          if (!named) bad.push(c.outerHTML);
+        }
+        return bad;""")
+    assert not unnamed, f"controls without a label: {unnamed}"
+
+
+def check_fits(page, view):
+    width = page.d.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth];")
+    assert width[0] <= width[1], f"{view} is wider than the phone-sized window: {width}"
+
+
+def run(page):
+    d = page.d
+    d.get(BASE + "/")
+    page.until("the login form", lambda: page.visible("login-view"))
+    check_labels(page)
+    page.shot("login")
+
+    print("-- a wrong token is refused with a message")
+    page.by_id("token").send_keys("bf_wrong")
+    page.click("login-button")
+    page.until("the error for a wrong token",
+               lambda: page.visible("error") and "not valid" in page.text("error"))
+    assert d.execute_script("return sessionStorage.length") == 0
+
+    print("-- logging in with the token keeps it in sessionStorage, never in the URL")
+    page.by_id("token").clear()
+    page.by_id("token").send_keys(TOKEN)
+    page.click("login-button")
+    page.until("the downloads view", lambda: page.visible("downloads-view"))
+    page.until("the live event stream", lambda: page.text("live") == "live")
+    assert not page.visible("error"), page.text("error")
+    assert d.execute_script("return sessionStorage.getItem('bitflowd.token')") == TOKEN
+    assert TOKEN not in d.current_url, d.current_url
+    check_fits(page, "the downloads view")
+
+    print("-- an HTTP download added through the dialog completes in the list")
+    page.add_through_dialog(NGINX + "/video.mp4", "http", "video.mp4")
+    page.until("video.mp4 completed at 100 %",
+               lambda: (page.rows().get("video.mp4") or {}).get("state") == "completed"
+               and page.rows()["video.mp4"]["progress"] == 100
+               and page.rows()["video.mp4"]["percent"] == "100 %", DOWNLOAD_WAIT)
+    page.shot("completed")
+
+    print("-- the filter tabs")
+    page.tab("finished")
+    page.until("video.mp4 under finished", lambda: "video.mp4" in page.rows())
+    page.tab("active")
+    page.until("nothing under active", lambda: page.rows() == {} and page.visible("downloads-empty"))
+    page.tab("queued")
+    page.until("nothing under queued", lambda: page.rows() == {})
+    page.tab("all")
+    page.until("video.mp4 under all", lambda: "video.mp4" in page.rows())
+
+    print("-- a throttled download: live progress, pause, resume, delete")
+    page.add_through_dialog(NGINX + "/slow/slow.bin", "http", "slow.bin")
+    page.until("slow.bin downloading with progress from /events",
+               lambda: page.row_state("slow.bin") == "downloading"
+               and (page.rows()["slow.bin"]["progress"] or 0) > 0, DOWNLOAD_WAIT)
+    page.tab("active")
+    page.until("slow.bin under active", lambda: list(page.rows()) == ["slow.bin"])
+    page.shot("active")
+    page.tab("all")
+    page.until("slow.bin under all", lambda: "slow.bin" in page.rows())
+    page.row_button("slow.bin", "pause").click()
+    page.until("slow.bin paused", lambda: page.row_state("slow.bin") == "paused")
+    page.until("the resume button", lambda: page.row_button("slow.bin", "resume").is_displayed())
+    page.shot("paused")
+    page.row_button("slow.bin", "resume").click()
+    page.until("slow.bin running again",
+               lambda: page.row_state("slow.bin") in ("queued", "downloading"))
+    page.until("slow.bin downloading again", lambda: page.row_state("slow.bin") == "downloading",
+               DOWNLOAD_WAIT)
+    page.row_button("slow.bin", "delete").click()
+    page.until("slow.bin removed", lambda: page.row_state("slow.bin") in ("removed", None))
+    page.tab("active")
+    page.until("nothing under active after the delete", lambda: page.rows() == {})
+    assert not page.visible("error"), page.text("error")
+
+    print("-- the history and its clearing")
+    page.click("nav-history")
+    page.until("both downloads in the history", lambda: {
+        r.text.split("\n")[0] for r in d.find_elements(By.CSS_SELECTOR, "#history li.row")
+    } >= {"video.mp4", "slow.bin"})
+    check_fits(page, "the history view")
+    page.shot("history")
+    page.click("clear-history")
+    page.until("the history cleared",
+               lambda: page.text("history-status").startswith("Cleared 2 ")
+               and not d.find_elements(By.CSS_SELECTOR, "#history li.row"))
+    page.click("nav-history")
+    page.until("the history empty after a reload", lambda: page.text("history-status") == "The history is empty.")
+
+    print("-- the settings: the download location, and an error shown as text")
+    page.click("nav-settings")
+    page.until("the resolved location", lambda: page.text("resolved-location") == FILES_DIR)
+    check_labels(page)
+    box = page.by_id("download-location")
+    box.clear()
+    box.send_keys("media")
+    page.click("save-settings")
+    page.until("the saved location", lambda: page.text("settings-status") == "Saved."
+               and page.text("resolved-location") == FILES_DIR + "/media")
+    page.shot("settings")
+    box.clear()
+    box.send_keys("../escape")
+    page.click("save-settings")
+    page.until("the API's 400 shown", lambda: page.visible("error") and "(400)" in page.text("error"))
+    page.shot("settings-error")
+
+    print("-- logging out forgets the token")
+    page.click("logout")
+    page.until("the login form again", lambda: page.visible("login-view"))
+    assert d.execute_script("return sessionStorage.length") == 0
+
+    problems = [e for e in d.get_log("browser")
+                if e["level"] == "SEVERE" and "Content Security Policy" in e["message"]]
+    assert not problems, f"CSP violations: {problems}"
+
+
+def main():
+    try:
+        driver = make_driver()
+    except WebDriverException as e:
+        print(f"FAIL: chromium did not start: {e}", file=sys.stderr)
+        return 1
+    page = Page(driver)
+    try:
+        run(page)
+    except AssertionError as e:
+        print(f"FAIL: {e}", file=sys.stderr)
+        for entry in driver.get_log("browser"):
+            print(f"browser: {entry['level']} {entry['message']}", file=sys.stderr)
+        return 1
+    finally:
+        driver.quit()
+    print("the web page works in chromium")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
