@@ -100,7 +100,9 @@ class Page:
         self.until(f"tab {name} selected",
                    lambda: self.by_id(f"tab-{name}").get_attribute("aria-selected") == "true")
 
-    def add_through_dialog(self, url, expect_type, expect_file):
+    def add_through_dialog(self, url, expect_type, expect_files, row_name, uncheck=()):
+        """Adds `url` through the "+" dialog: its inspection shows `expect_type` and
+        `expect_files` (all checked); the files in `uncheck` are unticked before "Add"."""
         self.click("add-button")
         self.until("the add dialog to open", lambda: self.by_id("add-dialog").get_attribute("open") is not None)
         self.by_id("add-url").send_keys(url)
@@ -109,13 +111,25 @@ class Page:
         assert self.text("inspect-type") == expect_type, self.text("inspect-type")
         files = self.d.find_elements(By.CSS_SELECTOR, "#inspect-files li")
         names = [f.find_element(By.TAG_NAME, "label").text for f in files]
-        assert expect_file in names, f"inspect files {names}"
-        boxes = self.d.find_elements(By.CSS_SELECTOR, "#inspect-files input[type=checkbox]")
-        assert boxes and all(b.is_selected() for b in boxes), "the files are not all checked"
-        self.shot(f"inspect-{expect_file}")
+        assert names == expect_files, f"inspect files {names}, not {expect_files}"
+        sizes = [f.find_element(By.CSS_SELECTOR, ".size").text for f in files]
+        assert all(sizes), f"inspect sizes {sizes}"
+        boxes = [f.find_element(By.CSS_SELECTOR, "input[type=checkbox]") for f in files]
+        assert all(b.is_selected() for b in boxes), "the files are not all checked"
+        for name, box in zip(names, boxes):
+            if name in uncheck:
+                box.click()
+                assert not box.is_selected(), f"{name} is still checked"
+        self.shot(f"inspect-{row_name}")
         self.click("add-confirm")
         self.until("the add dialog to close", lambda: self.by_id("add-dialog").get_attribute("open") is None)
-        self.until(f"{expect_file} to appear in the list", lambda: expect_file in self.rows())
+        self.until(f"{row_name} to appear in the list", lambda: row_name in self.rows())
+
+    def until_completed(self, name):
+        self.until(f"{name} completed at 100 %",
+                   lambda: (self.rows().get(name) or {}).get("state") == "completed"
+                   and self.rows()[name]["progress"] == 100
+                   and self.rows()[name]["percent"] == "100 %", DOWNLOAD_WAIT)
 
 
 def check_labels(page):
@@ -163,16 +177,18 @@ def run(page):
     check_fits(page, "the downloads view")
 
     print("-- an HTTP download added through the dialog completes in the list")
-    page.add_through_dialog(NGINX + "/video.mp4", "http", "video.mp4")
-    page.until("video.mp4 completed at 100 %",
-               lambda: (page.rows().get("video.mp4") or {}).get("state") == "completed"
-               and page.rows()["video.mp4"]["progress"] == 100
-               and page.rows()["video.mp4"]["percent"] == "100 %", DOWNLOAD_WAIT)
+    page.add_through_dialog(NGINX + "/video.mp4", "http", ["video.mp4"], "video.mp4")
+    page.until_completed("video.mp4")
+
+    print("-- a .torrent URL: its files picked in the dialog, one left out")
+    page.add_through_dialog(NGINX + "/pick.torrent", "torrent", ["pick/big.bin", "pick/notes.txt"],
+                            "pick", uncheck=("pick/notes.txt",))
+    page.until_completed("pick")
     page.shot("completed")
 
     print("-- the filter tabs")
     page.tab("finished")
-    page.until("video.mp4 under finished", lambda: "video.mp4" in page.rows())
+    page.until("both under finished", lambda: set(page.rows()) == {"video.mp4", "pick"})
     page.tab("active")
     page.until("nothing under active", lambda: page.rows() == {} and page.visible("downloads-empty"))
     page.tab("queued")
@@ -181,7 +197,7 @@ def run(page):
     page.until("video.mp4 under all", lambda: "video.mp4" in page.rows())
 
     print("-- a throttled download: live progress, pause, resume, delete")
-    page.add_through_dialog(NGINX + "/slow/slow.bin", "http", "slow.bin")
+    page.add_through_dialog(NGINX + "/slow/slow.bin", "http", ["slow.bin"], "slow.bin")
     page.until("slow.bin downloading with progress from /events",
                lambda: page.row_state("slow.bin") == "downloading"
                and (page.rows()["slow.bin"]["progress"] or 0) > 0, DOWNLOAD_WAIT)
@@ -207,14 +223,14 @@ def run(page):
 
     print("-- the history and its clearing")
     page.click("nav-history")
-    page.until("both downloads in the history", lambda: {
+    page.until("the three downloads in the history", lambda: {
         r.text.split("\n")[0] for r in d.find_elements(By.CSS_SELECTOR, "#history li.row")
-    } >= {"video.mp4", "slow.bin"})
+    } >= {"video.mp4", "pick", "slow.bin"})
     check_fits(page, "the history view")
     page.shot("history")
     page.click("clear-history")
     page.until("the history cleared",
-               lambda: page.text("history-status").startswith("Cleared 2 ")
+               lambda: page.text("history-status").startswith("Cleared 3 ")
                and not d.find_elements(By.CSS_SELECTOR, "#history li.row"))
     page.click("nav-history")
     page.until("the history empty after a reload", lambda: page.text("history-status") == "The history is empty.")

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # bitflowd_web.sh <bitflow-cli> <scratch> <bitflowd>: bitflowd's web page in headless
 # Chromium (Debian's chromium + chromium-driver, python3-selenium), loopback only: a token
-# login, an HTTP download from nginx added through the "+" dialog (its /inspect file
-# list shown) and watched to 100 % by the live /events stream, the filter tabs, pause and
-# resume of a throttled one, delete, the history and its clearing, the settings. The
-# browser's steps are bitflowd_web.py; screenshots land in the scratch folder.
+# login, an HTTP download from nginx and a .torrent URL (one of its two files picked)
+# added through the "+" dialog (its /inspect file list shown) and watched to 100 % by the
+# live /events stream, the filter tabs, pause and resume of a throttled one, delete, the
+# history and its clearing, the settings. The browser's steps are bitflowd_web.py;
+# screenshots land in the scratch folder.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -33,13 +34,20 @@ NGINX_RATE=32k start_nginx "$SCRATCH/nginx" || die "nginx did not start"
 www=$SCRATCH/nginx/www
 random_file "$www/video.mp4" $((3 * 1024 * 1024 + 7))
 random_file "$www/slow.bin" $((4 * 1024 * 1024))
+# A two-file torrent, served as a .torrent URL and seeded by bitflow: the dialog picks one.
+pick=$SCRATCH/data/pick
+random_file "$pick/big.bin" $((1024 * 1024 + 5))
+random_file "$pick/notes.txt" 3000
+"$BITFLOW" create "$pick" -o "$www/pick.torrent" --piece-size 262144 >/dev/null 2>&1 ||
+  die "bitflow create failed"
+start_bitflow_seed "$www/pick.torrent" "$pick" "$SCRATCH/seed.log"
 
 D=$SCRATCH/bitflowd
 TOKEN=$("$BITFLOWD" user add alice --tier pro --data-dir "$D" 2>/dev/null) || die "user add failed"
 PORT=$(_server_probe free-port)
 log=$SCRATCH/bitflowd.log
 "$BITFLOWD" --data-dir "$D" --listen "127.0.0.1:$PORT" --peer-listen 127.0.0.1:0 \
-  --no-trackers --disk-reserve 0 >"$log" 2>&1 </dev/null &
+  --peer "127.0.0.1:$SEED_PORT" --no-trackers --disk-reserve 0 >"$log" 2>&1 </dev/null &
 BITFLOWD_PID=$!
 _SERVER_PIDS+=("$BITFLOWD_PID")
 deadline=$((SECONDS + 10))
@@ -72,4 +80,6 @@ BITFLOWD_URL=$BASE BITFLOWD_TOKEN=$TOKEN NGINX_URL=$NGINX_URL WWW_DIR=$www FILES
   SHOTS=$SCRATCH/screenshots PROFILE=$SCRATCH/chromium-profile TMPDIR=$CHROME_TMP \
   "$SYSTEM_PYTHON" "$HERE/bitflowd_web.py" || die "the browser test failed (screenshots in $SCRATCH/screenshots)"
 cmp "$www/video.mp4" "$D/files/alice/video.mp4" || die "the file added through the page differs"
+cmp "$pick/big.bin" "$D/files/alice/pick/big.bin" || die "the picked torrent file differs"
+[[ ! -e $D/files/alice/pick/notes.txt ]] || die "the file left out in the dialog was downloaded"
 echo "PASS: bitflowd's web page (screenshots in $SCRATCH/screenshots)"
