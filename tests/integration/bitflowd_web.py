@@ -5,8 +5,13 @@ BITFLOWD_URL, BITFLOWD_TOKEN, NGINX_URL, FILES_DIR (alice's files folder), SHOTS
 folder for screenshots) and PROFILE (a private Chromium profile). Every wait has a
 deadline; a failure prints what was expected and saves a screenshot of the page.
 """
+import json
 import os
+import signal
+import subprocess
 import sys
+import time
+import urllib.request
 
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
@@ -22,6 +27,7 @@ SHOTS = os.environ["SHOTS"]
 PROFILE = os.environ["PROFILE"]
 WAIT = 30  # seconds for anything the page does; a download gets DOWNLOAD_WAIT
 DOWNLOAD_WAIT = 60
+RESTARTED = []  # the bitflowd this script started, stopped when it ends
 
 
 def make_driver():
@@ -132,6 +138,42 @@ class Page:
                    and self.rows()[name]["percent"] == "100 %", DOWNLOAD_WAIT)
 
 
+def deadline_wait(what, check, seconds=WAIT):
+    """For things outside the browser: polls `check` until true or the deadline."""
+    end = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > end:
+            raise AssertionError(f"not within {seconds} s: {what}")
+        time.sleep(0.05)  # poll interval of a deadline-bounded wait
+
+
+def restart_bitflowd(log):
+    """SIGTERM to the running bitflowd, then the same command line again."""
+    pid = int(os.environ["BITFLOWD_PID"])
+    os.kill(pid, signal.SIGTERM)
+
+    def gone():
+        try:
+            os.kill(pid, 0)
+            return False
+        except ProcessLookupError:
+            return True
+    deadline_wait("the old bitflowd to exit", gone)
+    out = open(log, "w")
+    RESTARTED.append(subprocess.Popen(os.environ["BITFLOWD_CMD"].split("\n"), stdout=out,
+                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
+    deadline_wait("bitflowd to listen again", lambda: "listening on" in open(log).read())
+
+
+def api_add(url):
+    """POST /downloads from outside the page: only its event stream can show it."""
+    req = urllib.request.Request(BASE + "/downloads", method="POST",
+                                 data=json.dumps({"url": url}).encode(),
+                                 headers={"Authorization": "Bearer " + TOKEN})
+    with urllib.request.urlopen(req, timeout=WAIT) as r:
+        assert r.status == 201, r.status
+
+
 def check_labels(page):
     """Every control has an accessible name: a <label for>, aria-label or its text."""
     unnamed = page.d.execute_script("""
@@ -221,16 +263,35 @@ def run(page):
     page.until("nothing under active after the delete", lambda: page.rows() == {})
     assert not page.visible("error"), page.text("error")
 
+    print("-- the event stream reconnects with Last-Event-ID after bitflowd restarts")
+    page.tab("all")
+    d.execute_script("""
+        window.eventsRequests = [];
+        const original = window.fetch;
+        window.fetch = (url, init) => {
+          if (url === '/events') window.eventsRequests.push((init.headers || {})['Last-Event-ID'] || '');
+          return original(url, init);
+        };""")
+    restart_bitflowd(os.path.join(SHOTS, "..", "bitflowd.restarted.log"))
+    page.until("the stream reconnected", lambda: page.text("live") == "live"
+               and d.execute_script("return window.eventsRequests.length") > 0, DOWNLOAD_WAIT)
+    sent = d.execute_script("return window.eventsRequests")
+    assert sent[0], f"the reconnect sent no Last-Event-ID: {sent}"
+    api_add(NGINX + "/after.bin")
+    page.until("a download added through the API arriving by /events", lambda: "after.bin" in page.rows())
+    page.until_completed("after.bin")
+    page.shot("reconnected")
+
     print("-- the history and its clearing")
     page.click("nav-history")
     page.until("the three downloads in the history", lambda: {
         r.text.split("\n")[0] for r in d.find_elements(By.CSS_SELECTOR, "#history li.row")
-    } >= {"video.mp4", "pick", "slow.bin"})
+    } >= {"video.mp4", "pick", "slow.bin", "after.bin"})
     check_fits(page, "the history view")
     page.shot("history")
     page.click("clear-history")
     page.until("the history cleared",
-               lambda: page.text("history-status").startswith("Cleared 3 ")
+               lambda: page.text("history-status").startswith("Cleared 4 ")
                and not d.find_elements(By.CSS_SELECTOR, "#history li.row"))
     page.click("nav-history")
     page.until("the history empty after a reload", lambda: page.text("history-status") == "The history is empty.")
@@ -278,6 +339,9 @@ def main():
         return 1
     finally:
         driver.quit()
+        for p in RESTARTED:
+            p.terminate()
+            p.wait(timeout=WAIT)
     print("the web page works in chromium")
     return 0
 

@@ -4,7 +4,8 @@
 # login, an HTTP download from nginx and a .torrent URL (one of its two files picked)
 # added through the "+" dialog (its /inspect file list shown) and watched to 100 % by the
 # live /events stream, the filter tabs, pause and resume of a throttled one, delete, the
-# history and its clearing, the settings. The browser's steps are bitflowd_web.py;
+# stream's reconnect with Last-Event-ID across a bitflowd restart, the history and its
+# clearing, the settings. The browser's steps are bitflowd_web.py;
 # screenshots land in the scratch folder.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,6 +35,7 @@ NGINX_RATE=32k start_nginx "$SCRATCH/nginx" || die "nginx did not start"
 www=$SCRATCH/nginx/www
 random_file "$www/video.mp4" $((3 * 1024 * 1024 + 7))
 random_file "$www/slow.bin" $((4 * 1024 * 1024))
+random_file "$www/after.bin" $((256 * 1024))
 # A two-file torrent, served as a .torrent URL and seeded by bitflow: the dialog picks one.
 pick=$SCRATCH/data/pick
 random_file "$pick/big.bin" $((1024 * 1024 + 5))
@@ -46,8 +48,11 @@ D=$SCRATCH/bitflowd
 TOKEN=$("$BITFLOWD" user add alice --tier pro --data-dir "$D" 2>/dev/null) || die "user add failed"
 PORT=$(_server_probe free-port)
 log=$SCRATCH/bitflowd.log
-"$BITFLOWD" --data-dir "$D" --listen "127.0.0.1:$PORT" --peer-listen 127.0.0.1:0 \
-  --peer "127.0.0.1:$SEED_PORT" --no-trackers --disk-reserve 0 >"$log" 2>&1 </dev/null &
+# The browser script restarts bitflowd with the same command line (BITFLOWD_CMD) to see
+# the page's event stream reconnect.
+BITFLOWD_CMD=("$BITFLOWD" --data-dir "$D" --listen "127.0.0.1:$PORT" --peer-listen 127.0.0.1:0
+  --peer "127.0.0.1:$SEED_PORT" --no-trackers --disk-reserve 0)
+"${BITFLOWD_CMD[@]}" >"$log" 2>&1 </dev/null &
 BITFLOWD_PID=$!
 _SERVER_PIDS+=("$BITFLOWD_PID")
 deadline=$((SECONDS + 10))
@@ -76,7 +81,8 @@ status=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/downloads")
 
 step "the page in headless chromium"
 mkdir -p "$SCRATCH/screenshots" "$SCRATCH/chromium-profile"
-BITFLOWD_URL=$BASE BITFLOWD_TOKEN=$TOKEN NGINX_URL=$NGINX_URL WWW_DIR=$www FILES_DIR=$D/files/alice \
+BITFLOWD_CMD=$(printf '%s\n' "${BITFLOWD_CMD[@]}") BITFLOWD_PID=$BITFLOWD_PID \
+  BITFLOWD_URL=$BASE BITFLOWD_TOKEN=$TOKEN NGINX_URL=$NGINX_URL WWW_DIR=$www FILES_DIR=$D/files/alice \
   SHOTS=$SCRATCH/screenshots PROFILE=$SCRATCH/chromium-profile TMPDIR=$CHROME_TMP \
   "$SYSTEM_PYTHON" "$HERE/bitflowd_web.py" || die "the browser test failed (screenshots in $SCRATCH/screenshots)"
 cmp "$www/video.mp4" "$D/files/alice/video.mp4" || die "the file added through the page differs"
