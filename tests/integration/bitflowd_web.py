@@ -35,7 +35,7 @@ def make_driver():
     opts.binary_location = "/usr/bin/chromium"
     for arg in [
         "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-        f"--user-data-dir={PROFILE}", "--window-size=400,850",  # a phone-sized screen
+        f"--user-data-dir={PROFILE}",
         # Loopback only: every name fails to resolve and no proxy is asked; the
         # background services that would call Google stay off.
         "--no-proxy-server", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
@@ -46,6 +46,9 @@ def make_driver():
         "--metrics-recording-only", "--no-default-browser-check", "--safebrowsing-disable-auto-update",
     ]:
         opts.add_argument(arg)
+    # A phone's screen: 360 CSS pixels wide, as a small Android phone reports.
+    opts.add_experimental_option("mobileEmulation", {
+        "deviceMetrics": {"width": 360, "height": 740, "pixelRatio": 2.0}})
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = Service(executable_path="/usr/bin/chromedriver",
                       log_path=os.path.join(SHOTS, "..", "chromedriver.log"))

@@ -76,6 +76,10 @@ for f in app.js style.css; do
     *.css) [[ $type == "text/css; charset=utf-8" ]] || die "/$f is $type" ;;
   esac
 done
+for f in index.html app.js style.css; do
+  curl -s -o "$SCRATCH/served.$f" "$BASE/$f" || die "GET /$f failed"
+  cmp "$SCRATCH/served.$f" "$HERE/../../src/daemon/web/$f" || die "/$f is not the embedded src/daemon/web/$f"
+done
 status=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/downloads")
 [[ $status == 401 ]] || die "the API answered $status without a token"
 

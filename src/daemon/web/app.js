@@ -55,6 +55,12 @@ function bytes(n) {
   return (i === 0 ? n : n.toFixed(1)) + ' ' + units[i];
 }
 
+function duration(seconds) {
+  if (seconds < 60) return seconds + ' s';
+  if (seconds < 3600) return Math.floor(seconds / 60) + ' min ' + (seconds % 60) + ' s';
+  return Math.floor(seconds / 3600) + ' h ' + Math.floor((seconds % 3600) / 60) + ' min';
+}
+
 function el(tag, props, ...children) {
   const node = document.createElement(tag);
   Object.assign(node, props || {});
@@ -81,7 +87,10 @@ function fillRow(row, d) {
   bar.setAttribute('aria-label', 'Progress of ' + (d.name || d.id) + ': ' + (d.progress || 0) + ' %');
   row.querySelector('.percent').textContent = (d.progress || 0) + ' %';
   row.querySelector('.size').textContent = bytes(d.bytes_done) + ' of ' + bytes(d.bytes_total);
-  row.querySelector('.rate').textContent = '↓ ' + bytes(d.download_rate || 0) + '/s';
+  let rate = '↓ ' + bytes(d.download_rate || 0) + '/s';
+  if (d.upload_rate) rate += ' ↑ ' + bytes(d.upload_rate) + '/s';
+  if (d.eta !== null && d.eta !== undefined && d.state === 'downloading') rate += ' · ' + duration(d.eta) + ' left';
+  row.querySelector('.rate').textContent = rate;
   const running = d.state === 'downloading' || d.state === 'uploading' || d.state === 'queued';
   row.querySelector('.pause').hidden = !running;
   row.querySelector('.resume').hidden = !(d.state === 'paused' || d.state === 'failed');
@@ -121,8 +130,10 @@ function render() {
 }
 
 async function loadDownloads() {
+  const filter = state.filter;
   try {
-    const answer = await api('GET', '/downloads?filter=' + encodeURIComponent(state.filter));
+    const answer = await api('GET', '/downloads?filter=' + encodeURIComponent(filter));
+    if (filter !== state.filter) return;  // a tab clicked meanwhile has its own request
     state.downloads = new Map(answer.downloads.map((d) => [d.id, d]));
     render();
   } catch (e) { showError(e); }
