@@ -225,6 +225,24 @@ def run(page):
     page.add_through_dialog(NGINX + "/video.mp4", "http", ["video.mp4"], "video.mp4")
     page.until_completed("video.mp4")
 
+    print("-- a completed file's signed link, and a player for it")
+    page.row_button("video.mp4", "show-files").click()
+    row_id = page.rows()["video.mp4"]["id"]
+    panel = f'#downloads li[data-id="{row_id}"] .file-panel'
+    page.until("the file list of video.mp4", lambda: d.find_element(By.CSS_SELECTOR, panel).is_displayed())
+    d.find_element(By.CSS_SELECTOR, panel + " button.link").click()
+    page.until("the signed link", lambda: d.find_elements(By.CSS_SELECTOR, panel + " a.open"))
+    href = d.find_element(By.CSS_SELECTOR, panel + " a.open").get_attribute("href")
+    assert "signature=" in href and TOKEN not in href, href
+    with urllib.request.urlopen(href, timeout=WAIT) as r:  # no token: the signature is enough
+        served = r.read()
+    with open(os.path.join(os.environ["WWW_DIR"], "video.mp4"), "rb") as f:
+        assert served == f.read(), "the signed link serves other bytes"
+    player = d.find_element(By.CSS_SELECTOR, panel + " video")
+    assert player.get_attribute("src") == href, player.get_attribute("src")
+    check_labels(page)
+    page.shot("file-link")
+
     print("-- a .torrent URL: its files picked in the dialog, one left out")
     page.add_through_dialog(NGINX + "/pick.torrent", "torrent", ["pick/big.bin", "pick/notes.txt"],
                             "pick", uncheck=("pick/notes.txt",))

@@ -95,6 +95,40 @@ function fillRow(row, d) {
   row.querySelector('.pause').hidden = !running;
   row.querySelector('.resume').hidden = !(d.state === 'paused' || d.state === 'failed');
   row.querySelector('.delete').hidden = d.state === 'removed';
+  row.querySelector('.show-files').hidden = d.state !== 'completed';
+  if (d.state !== 'completed') row.querySelector('.file-panel').hidden = true;
+}
+
+// --- a completed download's files: a signed link each, played in the page when media ----
+
+const MEDIA = { video: /\.(mp4|m4v|webm|mkv|mov|ogv)$/i, audio: /\.(mp3|m4a|flac|ogg|oga|opus|wav|aac)$/i };
+
+function fileItem(d, f) {
+  const button = el('button', { type: 'button', className: 'link', textContent: 'Open' });
+  button.setAttribute('aria-label', 'Open ' + f.path);
+  const item = el('li', {}, el('span', { className: 'path', textContent: f.path }),
+                  el('span', { className: 'size', textContent: bytes(f.size) }), button);
+  button.addEventListener('click', async () => {
+    try {
+      const link = await api('POST', `/downloads/${encodeURIComponent(d.id)}/files/${f.index}/link`,
+                             { minutes: 240 });
+      const a = el('a', { href: link.url, target: '_blank', rel: 'noopener', className: 'open',
+                          textContent: 'Open ' + f.path.split('/').pop() });
+      const kind = MEDIA.video.test(f.path) ? 'video' : MEDIA.audio.test(f.path) ? 'audio' : '';
+      const player = kind ? el(kind, { controls: true, preload: 'metadata', src: link.url }) : '';
+      if (player) player.setAttribute('aria-label', 'Play ' + f.path);
+      button.replaceWith(a);
+      if (player) item.append(player);
+    } catch (e) { showError(e); }
+  });
+  return item;
+}
+
+function toggleFiles(row, d) {
+  const panel = row.querySelector('.file-panel');
+  panel.hidden = !panel.hidden;
+  if (!panel.hidden)
+    panel.replaceChildren(...d.files.filter((f) => f.selected).map((f) => fileItem(d, f)));
 }
 
 function makeRow(d) {
@@ -108,13 +142,18 @@ function makeRow(d) {
   pause.addEventListener('click', () => act(d.id, 'pause'));
   resume.addEventListener('click', () => act(d.id, 'resume'));
   del.addEventListener('click', () => remove(d.id));
+  const files = el('button', { type: 'button', className: 'show-files', textContent: 'Files' });
+  files.setAttribute('aria-label', 'Files of ' + label);
+  files.addEventListener('click', () => toggleFiles(row, state.downloads.get(d.id) || d));
   const row = el('li', { className: 'row' },
     el('span', { className: 'name' }),
-    el('span', { className: 'buttons' }, pause, resume, del),
+    el('span', { className: 'buttons' }, files, pause, resume, del),
     el('progress', { max: 100, value: 0 }),
     el('span', { className: 'meta' },
       el('span', { className: 'state' }), el('span', { className: 'percent' }),
-      el('span', { className: 'size' }), el('span', { className: 'rate' })));
+      el('span', { className: 'size' }), el('span', { className: 'rate' })),
+    el('ul', { className: 'files file-panel', hidden: true }));
+  row.setAttribute('aria-label', label);
   row.dataset.id = d.id;
   fillRow(row, d);
   return row;
