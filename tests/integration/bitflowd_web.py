@@ -109,13 +109,17 @@ class Page:
         self.until(f"tab {name} selected",
                    lambda: self.by_id(f"tab-{name}").get_attribute("aria-selected") == "true")
 
-    def add_through_dialog(self, url, expect_type, expect_files, row_name, uncheck=()):
-        """Adds `url` through the "+" dialog: its inspection shows `expect_type` and
-        `expect_files` (all checked); the files in `uncheck` are unticked before "Add"."""
+    def add_through_dialog(self, url, expect_type, expect_files, row_name, uncheck=(), upload=None):
+        """Adds `url` (or the .torrent file `upload`) through the "+" dialog: its inspection
+        shows `expect_type` and `expect_files` (all checked); the files in `uncheck` are
+        unticked before "Add"."""
         self.click("add-button")
         self.until("the add dialog to open", lambda: self.by_id("add-dialog").get_attribute("open") is not None)
-        self.by_id("add-url").send_keys(url)
-        self.click("inspect-button")
+        if upload:
+            self.by_id("add-file").send_keys(upload)
+        else:
+            self.by_id("add-url").send_keys(url)
+            self.click("inspect-button")
         self.until("the inspection to show", lambda: self.visible("inspection"))
         assert self.text("inspect-type") == expect_type, self.text("inspect-type")
         files = self.d.find_elements(By.CSS_SELECTOR, "#inspect-files li")
@@ -247,11 +251,26 @@ def run(page):
     page.add_through_dialog(NGINX + "/pick.torrent", "torrent", ["pick/big.bin", "pick/notes.txt"],
                             "pick", uncheck=("pick/notes.txt",))
     page.until_completed("pick")
+
+    print("-- a file that is no torrent is refused in the dialog, saying so")
+    page.click("add-button")
+    page.until("the add dialog to open", lambda: page.by_id("add-dialog").get_attribute("open") is not None)
+    page.by_id("add-file").send_keys(os.path.join(os.environ["WWW_DIR"], "after.bin"))
+    page.until("the dialog's error", lambda: page.visible("add-error")
+               and "after.bin is not a torrent file" in page.text("add-error"))
+    assert not page.by_id("add-confirm").is_enabled(), "Add is enabled for a file that is no torrent"
+    page.click("add-cancel")
+    page.until("the add dialog to close", lambda: page.by_id("add-dialog").get_attribute("open") is None)
+
+    print("-- a .torrent file chosen in the dialog: read in the page, uploaded, one file left out")
+    page.add_through_dialog(None, "torrent file", ["up/one.bin", "up/two.txt"], "up",
+                            uncheck=("up/two.txt",), upload=os.environ["UPLOAD_TORRENT"])
+    page.until_completed("up")
     page.shot("completed")
 
     print("-- the filter tabs")
     page.tab("finished")
-    page.until("both under finished", lambda: set(page.rows()) == {"video.mp4", "pick"})
+    page.until("both under finished", lambda: set(page.rows()) == {"video.mp4", "pick", "up"})
     page.tab("active")
     page.until("nothing under active", lambda: page.rows() == {} and page.visible("downloads-empty"))
     page.tab("queued")
@@ -305,14 +324,14 @@ def run(page):
 
     print("-- the history and its clearing")
     page.click("nav-history")
-    page.until("the three downloads in the history", lambda: {
+    page.until("the five downloads in the history", lambda: {
         r.text.split("\n")[0] for r in d.find_elements(By.CSS_SELECTOR, "#history li.row")
-    } >= {"video.mp4", "pick", "slow.bin", "after.bin"})
+    } >= {"video.mp4", "pick", "up", "slow.bin", "after.bin"})
     check_fits(page, "the history view")
     page.shot("history")
     page.click("clear-history")
     page.until("the history cleared",
-               lambda: page.text("history-status").startswith("Cleared 4 ")
+               lambda: page.text("history-status").startswith("Cleared 5 ")
                and not d.find_elements(By.CSS_SELECTOR, "#history li.row"))
     page.click("nav-history")
     page.until("the history empty after a reload", lambda: page.text("history-status") == "The history is empty.")

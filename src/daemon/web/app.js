@@ -15,10 +15,13 @@ class ApiError extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
 }
 
+// `body`: a value sent as JSON, or a FormData sent as multipart/form-data.
 async function api(method, path, body) {
   const headers = { Authorization: 'Bearer ' + sessionStorage.getItem(TOKEN_KEY) };
   const init = { method, headers, cache: 'no-store' };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -311,27 +314,78 @@ function openAdd() {
   $('add-url').focus();
 }
 
+// A .torrent file's name and files, read in the page (the server checks it again when it
+// is uploaded): bencode, strings as bytes, at most 32 levels deep.
+function bdecode(bytes) {
+  let at = 0;
+  const number = (end) => {
+    const text = new TextDecoder().decode(bytes.subarray(at, end));
+    if (end < 0 || !/^-?[0-9]+$/.test(text)) throw new Error('a bad number at byte ' + at);
+    at = end + 1;
+    return Number(text);
+  };
+  const value = (depth) => {
+    if (depth > 32 || at >= bytes.length) throw new Error('truncated or too deep at byte ' + at);
+    const c = bytes[at];
+    if (c === 0x69) { ++at; return number(bytes.indexOf(0x65, at)); }  // i…e
+    if (c === 0x6c || c === 0x64) {  // l…e, d…e
+      ++at;
+      const items = [];
+      while (bytes[at] !== 0x65) items.push(value(depth + 1));
+      ++at;
+      if (c === 0x6c) return items;
+      const dict = new Map();
+      for (let k = 0; k + 1 < items.length; k += 2) dict.set(new TextDecoder().decode(items[k]), items[k + 1]);
+      return dict;
+    }
+    if (c >= 0x30 && c <= 0x39) {
+      const length = number(bytes.indexOf(0x3a, at));
+      if (at + length > bytes.length) throw new Error('a string past the end');
+      at += length;
+      return bytes.subarray(at - length, at);
+    }
+    throw new Error('an unexpected byte at ' + at);
+  };
+  return value(0);
+}
+
+function torrentFiles(bytes) {
+  const root = bdecode(bytes);
+  const info = root instanceof Map ? root.get('info') : null;
+  if (!(info instanceof Map) || !info.has('name')) throw new Error('it has no info dictionary');
+  const text = (b) => new TextDecoder().decode(b);
+  const name = text(info.get('name'));
+  if (info.has('length')) return { name, size: info.get('length'), files: [{ index: 0, path: name, size: info.get('length') }] };
+  const list = info.get('files') || [];
+  const files = list.map((f, index) => ({
+    index, path: [name, ...f.get('path').map(text)].join('/'), size: f.get('length') }));
+  return { name, size: files.reduce((sum, f) => sum + f.size, 0), files };
+}
+
+async function chooseFile() {
+  const file = $('add-file').files[0];
+  if (!file) return;
+  $('add-url').value = '';
+  try {
+    const info = torrentFiles(new Uint8Array(await file.arrayBuffer()));
+    addError(null);
+    showInspection({ file, info: { type: 'torrent', ...info } });
+  } catch (e) {
+    state.inspected = null;
+    $('inspection').hidden = true;
+    $('add-confirm').disabled = true;
+    addError(new Error(file.name + ' is not a torrent file: ' + e.message));
+  }
+}
+
 async function inspect() {
   const url = $('add-url').value.trim();
-  if (!url) { addError(new Error('Paste a magnet link or a URL first.')); return; }
+  if (!url) { addError(new Error('Paste a magnet link or a URL, or choose a .torrent file.')); return; }
   $('inspect-button').disabled = true;
   try {
     const info = await api('POST', '/inspect', { url });
     addError(null);
-    state.inspected = { url, info };
-    $('inspect-type').textContent = info.type;
-    $('inspect-name').textContent = info.name || '?';
-    $('inspect-size').textContent = bytes(info.size);
-    const pickable = info.type === 'torrent';
-    $('inspect-files').replaceChildren(...info.files.map((f) => {
-      const box = el('input', { type: 'checkbox', checked: true, disabled: !pickable,
-                                id: 'file-' + f.index, value: String(f.index) });
-      return el('li', {}, box, el('label', { htmlFor: box.id, textContent: f.path }),
-                el('span', { className: 'size', textContent: bytes(f.size) }));
-    }));
-    $('inspect-nofiles').hidden = info.files.length > 0;
-    $('inspection').hidden = false;
-    $('add-confirm').disabled = false;
+    showInspection({ url, info });
   } catch (e) {
     addError(e);
   } finally {
@@ -339,12 +393,36 @@ async function inspect() {
   }
 }
 
+function showInspection(inspected) {
+  const info = inspected.info;
+  state.inspected = inspected;
+  $('inspect-type').textContent = inspected.file ? 'torrent file' : info.type;
+  $('inspect-name').textContent = info.name || '?';
+  $('inspect-size').textContent = bytes(info.size);
+  const pickable = info.type === 'torrent';
+  $('inspect-files').replaceChildren(...info.files.map((f) => {
+    const box = el('input', { type: 'checkbox', checked: true, disabled: !pickable,
+                              id: 'file-' + f.index, value: String(f.index) });
+    return el('li', {}, box, el('label', { htmlFor: box.id, textContent: f.path }),
+              el('span', { className: 'size', textContent: bytes(f.size) }));
+  }));
+  $('inspect-nofiles').hidden = info.files.length > 0;
+  $('inspection').hidden = false;
+  $('add-confirm').disabled = false;
+}
+
 async function confirmAdd() {
   if (!state.inspected) return;
-  const body = { url: state.inspected.url };
+  let body = { url: state.inspected.url };
   if (state.inspected.info.type === 'torrent') {
     body.files = [...$('inspect-files').querySelectorAll('input:checked')].map((b) => Number(b.value));
     if (body.files.length === 0) { addError(new Error('Pick at least one file.')); return; }
+  }
+  if (state.inspected.file) {
+    const form = new FormData();
+    form.append('torrent', state.inspected.file);
+    form.append('files', JSON.stringify(body.files));
+    body = form;
   }
   $('add-confirm').disabled = true;
   try {
@@ -458,6 +536,7 @@ document.addEventListener('DOMContentLoaded', () => {
     tab.addEventListener('click', () => setFilter(tab.dataset.filter));
   $('add-button').addEventListener('click', openAdd);
   $('inspect-button').addEventListener('click', inspect);
+  $('add-file').addEventListener('change', chooseFile);
   $('add-confirm').addEventListener('click', confirmAdd);
   $('add-cancel').addEventListener('click', () => $('add-dialog').close());
   $('add-form').addEventListener('submit', (e) => { e.preventDefault(); inspect(); });
