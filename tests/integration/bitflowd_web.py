@@ -252,6 +252,11 @@ def run(page):
                             "pick", uncheck=("pick/notes.txt",))
     page.until_completed("pick")
 
+    print("-- a magnet link: inspected (no files before its metadata), added, completed")
+    page.add_through_dialog(os.environ["MAGNET"], "magnet", [], "mag")
+    assert page.by_id("inspect-nofiles").get_attribute("hidden") is None, "no hint for a magnet's files"
+    page.until_completed("mag")
+
     print("-- a file that is no torrent is refused in the dialog, saying so")
     page.click("add-button")
     page.until("the add dialog to open", lambda: page.by_id("add-dialog").get_attribute("open") is not None)
@@ -270,7 +275,7 @@ def run(page):
 
     print("-- the filter tabs")
     page.tab("finished")
-    page.until("both under finished", lambda: set(page.rows()) == {"video.mp4", "pick", "up"})
+    page.until("both under finished", lambda: set(page.rows()) == {"video.mp4", "pick", "mag", "up"})
     page.tab("active")
     page.until("nothing under active", lambda: page.rows() == {} and page.visible("downloads-empty"))
     page.tab("queued")
@@ -324,14 +329,14 @@ def run(page):
 
     print("-- the history and its clearing")
     page.click("nav-history")
-    page.until("the five downloads in the history", lambda: {
+    page.until("the six downloads in the history", lambda: {
         r.text.split("\n")[0] for r in d.find_elements(By.CSS_SELECTOR, "#history li.row")
-    } >= {"video.mp4", "pick", "up", "slow.bin", "after.bin"})
+    } >= {"video.mp4", "pick", "mag", "up", "slow.bin", "after.bin"})
     check_fits(page, "the history view")
     page.shot("history")
     page.click("clear-history")
     page.until("the history cleared",
-               lambda: page.text("history-status").startswith("Cleared 5 ")
+               lambda: page.text("history-status").startswith("Cleared 6 ")
                and not d.find_elements(By.CSS_SELECTOR, "#history li.row"))
     page.click("nav-history")
     page.until("the history empty after a reload", lambda: page.text("history-status") == "The history is empty.")

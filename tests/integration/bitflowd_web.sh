@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bitflowd_web.sh <bitflow-cli> <scratch> <bitflowd>: bitflowd's web page in headless
 # Chromium (Debian's chromium + chromium-driver, python3-selenium), loopback only: a token
-# login, an HTTP download from nginx, a .torrent URL and an uploaded .torrent file (one of
-# their two files picked) added through the "+" dialog (its /inspect file list shown) and watched to 100 % by the
+# login, an HTTP download from nginx, a magnet, a .torrent URL and an uploaded .torrent
+# file (one of their two files picked) added through the "+" dialog (its /inspect file list shown) and watched to 100 % by the
 # live /events stream, the filter tabs, pause and resume of a throttled one, delete, the
 # stream's reconnect with Last-Event-ID across a bitflowd restart, the history and its
 # clearing, the settings. The browser's steps are bitflowd_web.py;
@@ -18,6 +18,7 @@ BITFLOWD=${3:?usage: bitflowd_web.sh <bitflow-cli> <scratch> <bitflowd>}
 [[ -x $BITFLOWD ]] || die "bitflowd not found: $BITFLOWD"
 require_python
 require_tool curl
+require_tool jq
 command -v chromium >/dev/null 2>&1 || missing "chromium is not installed"
 command -v chromedriver >/dev/null 2>&1 || missing "chromedriver (chromium-driver) is not installed"
 "$SYSTEM_PYTHON" -c 'import selenium' 2>/dev/null || missing "python3-selenium is not installed"
@@ -51,6 +52,14 @@ random_file "$up/two.txt" 777
 "$BITFLOW" create "$up" -o "$SCRATCH/up.torrent" --piece-size 262144 >/dev/null 2>&1 ||
   die "bitflow create failed"
 start_bitflow_seed "$SCRATCH/up.torrent" "$up" "$SCRATCH/seed_up.log"
+UP_SEED_PORT=$SEED_PORT
+# A third, pasted as a magnet link: no file list before its metadata.
+mag=$SCRATCH/data/mag
+random_file "$mag/song.flac" $((700 * 1024 + 1))
+"$BITFLOW" create "$mag" -o "$SCRATCH/mag.torrent" --piece-size 262144 >/dev/null 2>&1 ||
+  die "bitflow create failed"
+MAGNET="magnet:?xt=urn:btih:$("$BITFLOW" info --json "$SCRATCH/mag.torrent" | jq -r .info_hash)&dn=mag"
+start_bitflow_seed "$SCRATCH/mag.torrent" "$mag" "$SCRATCH/seed_mag.log"
 
 D=$SCRATCH/bitflowd
 TOKEN=$("$BITFLOWD" user add alice --tier pro --data-dir "$D" 2>/dev/null) || die "user add failed"
@@ -59,7 +68,8 @@ log=$SCRATCH/bitflowd.log
 # The browser script restarts bitflowd with the same command line (BITFLOWD_CMD) to see
 # the page's event stream reconnect.
 BITFLOWD_CMD=("$BITFLOWD" --data-dir "$D" --listen "127.0.0.1:$PORT" --peer-listen 127.0.0.1:0
-  --peer "127.0.0.1:$PICK_SEED_PORT" --peer "127.0.0.1:$SEED_PORT" --no-trackers --disk-reserve 0)
+  --peer "127.0.0.1:$PICK_SEED_PORT" --peer "127.0.0.1:$UP_SEED_PORT" --peer "127.0.0.1:$SEED_PORT"
+  --no-trackers --disk-reserve 0)
 "${BITFLOWD_CMD[@]}" >"$log" 2>&1 </dev/null &
 BITFLOWD_PID=$!
 _SERVER_PIDS+=("$BITFLOWD_PID")
@@ -95,11 +105,12 @@ step "the page in headless chromium"
 mkdir -p "$SCRATCH/screenshots" "$SCRATCH/chromium-profile"
 BITFLOWD_CMD=$(printf '%s\n' "${BITFLOWD_CMD[@]}") BITFLOWD_PID=$BITFLOWD_PID \
   BITFLOWD_URL=$BASE BITFLOWD_TOKEN=$TOKEN NGINX_URL=$NGINX_URL WWW_DIR=$www FILES_DIR=$D/files/alice \
-  UPLOAD_TORRENT=$SCRATCH/up.torrent SHOTS=$SCRATCH/screenshots PROFILE=$SCRATCH/chromium-profile TMPDIR=$CHROME_TMP \
+  UPLOAD_TORRENT=$SCRATCH/up.torrent MAGNET=$MAGNET SHOTS=$SCRATCH/screenshots PROFILE=$SCRATCH/chromium-profile TMPDIR=$CHROME_TMP \
   "$SYSTEM_PYTHON" "$HERE/bitflowd_web.py" || die "the browser test failed (screenshots in $SCRATCH/screenshots)"
 cmp "$www/video.mp4" "$D/files/alice/video.mp4" || die "the file added through the page differs"
 cmp "$pick/big.bin" "$D/files/alice/pick/big.bin" || die "the picked torrent file differs"
 [[ ! -e $D/files/alice/pick/notes.txt ]] || die "the file left out in the dialog was downloaded"
 cmp "$up/one.bin" "$D/files/alice/up/one.bin" || die "the uploaded torrent's file differs"
 [[ ! -e $D/files/alice/up/two.txt ]] || die "the uploaded torrent's unticked file was downloaded"
+cmp "$mag/song.flac" "$D/files/alice/mag/song.flac" || die "the magnet's file differs"
 echo "PASS: bitflowd's web page (screenshots in $SCRATCH/screenshots)"
