@@ -169,6 +169,8 @@ def restart_bitflowd(log):
     out = open(log, "w")
     RESTARTED.append(subprocess.Popen(os.environ["BITFLOWD_CMD"].split("\n"), stdout=out,
                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
+    with open(os.environ["RESTARTED_PID_FILE"], "w") as f:  # for the shell's cleanup
+        f.write(str(RESTARTED[-1].pid))
     deadline_wait("bitflowd to listen again", lambda: "listening on" in open(log).read())
 
 
@@ -387,6 +389,7 @@ def main():
         for p in RESTARTED:
             p.terminate()
             p.wait(timeout=WAIT)
+            os.remove(os.environ["RESTARTED_PID_FILE"])  # stopped: nothing left for the shell
     print("the web page works in chromium")
     return 0
 

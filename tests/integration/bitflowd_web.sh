@@ -28,6 +28,11 @@ command -v chromedriver >/dev/null 2>&1 || missing "chromedriver (chromium-drive
 CHROME_TMP=$(mktemp -d /tmp/bitflowd_web.XXXXXX)
 cleanup() {
   stop_servers
+  # The bitflowd that bitflowd_web.py restarted, should the script have died without
+  # stopping it.
+  if [[ -s $SCRATCH/bitflowd.restarted.pid ]]; then
+    kill "$(cat "$SCRATCH/bitflowd.restarted.pid")" 2>/dev/null || true
+  fi
   rm -rf -- "$CHROME_TMP"
 }
 trap cleanup EXIT
@@ -104,6 +109,7 @@ status=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/downloads")
 step "the page in headless chromium"
 mkdir -p "$SCRATCH/screenshots" "$SCRATCH/chromium-profile"
 BITFLOWD_CMD=$(printf '%s\n' "${BITFLOWD_CMD[@]}") BITFLOWD_PID=$BITFLOWD_PID \
+  RESTARTED_PID_FILE=$SCRATCH/bitflowd.restarted.pid \
   BITFLOWD_URL=$BASE BITFLOWD_TOKEN=$TOKEN NGINX_URL=$NGINX_URL WWW_DIR=$www FILES_DIR=$D/files/alice \
   UPLOAD_TORRENT=$SCRATCH/up.torrent MAGNET=$MAGNET SHOTS=$SCRATCH/screenshots PROFILE=$SCRATCH/chromium-profile TMPDIR=$CHROME_TMP \
   "$SYSTEM_PYTHON" "$HERE/bitflowd_web.py" || die "the browser test failed (screenshots in $SCRATCH/screenshots)"
