@@ -290,6 +290,19 @@ def run(page):
     page.until("slow.bin downloading with progress from /events",
                lambda: page.row_state("slow.bin") == "downloading"
                and (page.rows()["slow.bin"]["progress"] or 0) > 0, DOWNLOAD_WAIT)
+    # From here only progress events arrive, and they move the bar without a list fetch.
+    d.execute_script("""
+        window.listFetches = 0;
+        const original = window.fetch;
+        window.fetch = (url, init) => {
+          if (String(url).startsWith('/downloads?')) ++window.listFetches;
+          return original(url, init);
+        };""")
+    start = page.rows()["slow.bin"]["progress"]
+    page.until("the bar moving by two points", lambda: page.rows()["slow.bin"]["progress"] >= start + 2,
+               DOWNLOAD_WAIT)
+    fetched = d.execute_script("return window.listFetches")
+    assert fetched == 0, f"the bar moved with {fetched} list fetches, not by /events alone"
     page.tab("active")
     page.until("slow.bin under active", lambda: list(page.rows()) == ["slow.bin"])
     page.shot("active")
