@@ -49,7 +49,7 @@ def make_driver():
     # A phone's screen: 360 CSS pixels wide, as a small Android phone reports.
     opts.add_experimental_option("mobileEmulation", {
         "deviceMetrics": {"width": 360, "height": 740, "pixelRatio": 2.0}})
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     service = Service(executable_path="/usr/bin/chromedriver",
                       log_path=os.path.join(SHOTS, "..", "chromedriver.log"))
     return webdriver.Chrome(service=service, options=opts)
@@ -377,6 +377,17 @@ def run(page):
     page.click("logout")
     page.until("the login form again", lambda: page.visible("login-view"))
     assert d.execute_script("return sessionStorage.length") == 0
+
+    requested = set()
+    for entry in d.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            requested.add(message["params"]["request"]["url"])
+    # chrome:// is the browser's own start page, not the network.
+    elsewhere = [u for u in requested if u.split(":")[0] in ("http", "https", "ws", "wss", "ftp")
+                 and not u.startswith(BASE + "/")]
+    assert not elsewhere, f"the page asked for more than bitflowd: {elsewhere}"
+    assert BASE + "/app.js" in requested, f"the network log is empty? {sorted(requested)[:5]}"
 
     problems = [e for e in d.get_log("browser")
                 if e["level"] == "SEVERE" and "Content Security Policy" in e["message"]]
