@@ -241,8 +241,10 @@ function sseParser(dispatch) {
   let buffer = '', type = '', data = [], id = '';
   return (chunk) => {
     buffer += chunk;
-    const lines = buffer.split(/\r\n|\r|\n/);
-    buffer = lines.pop();
+    // A '\r' that ends the chunk may be the first half of a "\r\n": keep it for the next.
+    const cut = buffer.endsWith('\r') ? buffer.length - 1 : buffer.length;
+    const lines = buffer.slice(0, cut).split(/\r\n|\r|\n/);
+    buffer = lines.pop() + buffer.slice(cut);
     for (const line of lines) {
       if (line === '') {
         if (data.length || type) dispatch(type || 'message', data.join('\n'), id);
@@ -527,7 +529,7 @@ function start() {
   streamEvents();
 }
 
-document.addEventListener('DOMContentLoaded', () => {
+if (typeof document !== 'undefined') document.addEventListener('DOMContentLoaded', () => {
   $('login-form').addEventListener('submit', login);
   $('logout').addEventListener('click', logout);
   for (const b of document.querySelectorAll('[data-view]'))
@@ -544,3 +546,6 @@ document.addEventListener('DOMContentLoaded', () => {
   $('settings-form').addEventListener('submit', saveSettings);
   if (sessionStorage.getItem(TOKEN_KEY)) start(); else showView('login');
 });
+
+// Node (tests/integration/web_js_test.js) loads this file to test the parsers alone.
+if (typeof module !== 'undefined') module.exports = { sseParser, bdecode, torrentFiles, bytes };
