@@ -79,6 +79,7 @@ echo "   both landed in $data/files/demo/, byte for byte"
 echo
 echo "bitflowd is at $api (docs/API.md); the demo user's token:"
 echo "   $token"
+echo "open the web page at $api/ and log in with that token"
 echo "try: curl -H 'Authorization: Bearer $token' $api/downloads"
 [[ ${BITFLOWD_DEMO_EXIT:-} == 1 ]] && exit 0
 echo "Ctrl-C stops it."

@@ -23,6 +23,8 @@ packages=(
   nginx-light python3-pyftpdlib vsftpd openssh-server
   # the reference S3 client that reads back what bitflow wrote (tests/servers/aws_cli.sh)
   awscli
+  # the browser that bitflowd's web page is tested in (tests/integration/bitflowd_web.sh)
+  chromium chromium-driver python3-selenium
   # the example fetcher a program registers (examples/ytdlp_fetcher.cpp)
   yt-dlp
   # trackers the announce tests run against (tests/trackers/); bittorrent-tracker itself

@@ -24,6 +24,7 @@
 #include "daemon/multipart.hpp"
 #include "daemon/request_json.hpp"
 #include "daemon/token.hpp"
+#include "daemon/web_assets.hpp"
 #include "manager/manager_error.hpp"
 
 namespace bitflow::daemon {
@@ -111,6 +112,10 @@ Outcome Api::handle(const Request& request) {
   if (auto* response = std::get_if<Response>(&routed)) return std::move(*response);
   const Route& r = std::get<Route>(routed);
   if (r.endpoint == Endpoint::healthz) return json_response(200, json::object{{"status", "ok"}});
+  if (r.endpoint == Endpoint::web_file) {
+    if (std::optional<Response> page = web_file_response(r.web_file)) return std::move(*page);
+    return error_response(404, "not_found", fmt::format("no such file: {}", r.web_file));
+  }
 
   if (r.endpoint == Endpoint::download_file && request.authorization.empty() &&
       query_param(r.query, "signature")) {
@@ -138,6 +143,7 @@ Outcome Api::handle(const Request& request) {
 Outcome Api::dispatch(const Request& request, const Route& r, const User& user) {
   switch (r.endpoint) {
     case Endpoint::healthz:
+    case Endpoint::web_file:
       break;
     case Endpoint::metrics:
       return metrics();

@@ -87,6 +87,10 @@ std::variant<Route, Response> route(std::string_view method, std::string_view ta
     r.query = std::string(target.substr(q + 1));
   }
   using E = Endpoint;
+  if (path == "/" || path == "/index.html" || path == "/app.js" || path == "/style.css") {
+    r.web_file = path == "/" ? "index.html" : std::string(path.substr(1));
+    return pick<1>(method, path, {{{"GET", E::web_file}}}, r);
+  }
   if (path == "/healthz") return pick<1>(method, path, {{{"GET", E::healthz}}}, r);
   if (path == "/metrics") return pick<1>(method, path, {{{"GET", E::metrics}}}, r);
   if (path == "/events") return pick<1>(method, path, {{{"GET", E::events}}}, r);

@@ -32,6 +32,7 @@ enum class Endpoint {
   list_webhooks,     ///< GET /webhooks
   add_webhook,       ///< POST /webhooks
   delete_webhook,    ///< DELETE /webhooks/{id}
+  web_file,          ///< GET /, /app.js, /style.css: the web page, served without a token
 };
 
 struct Route {
@@ -39,6 +40,7 @@ struct Route {
   std::string id;              ///< the {id} of the path, when it has one
   std::size_t file_index = 0;  ///< the {index} of /downloads/{id}/files/{index}
   std::string query;           ///< what follows '?', undecoded
+  std::string web_file;        ///< the file of src/daemon/web/ that a web_file route serves
 };
 
 /// The route of `method` and `target`, or the error response: 404 (not_found) for a path

@@ -93,6 +93,37 @@ TEST_CASE("api: /healthz needs no token, everything else does", "[daemon]") {
   CHECK(f.answer("GET", "/downloads", f.alice).status == 200);
 }
 
+namespace {
+
+std::string header_of(const Response& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("api: the web page is served without a token, uncached, under a strict CSP", "[daemon]") {
+  ApiFixture f;
+  const Response page = f.answer("GET", "/", "");
+  CHECK(page.status == 200);
+  CHECK(page.content_type == "text/html; charset=utf-8");
+  CHECK(page.body.find("<script src=\"app.js\"") != std::string::npos);
+  CHECK(header_of(page, "Cache-Control") == "no-cache");
+  CHECK(header_of(page, "Content-Security-Policy").starts_with("default-src 'self'"));
+  CHECK(header_of(page, "X-Content-Type-Options") == "nosniff");
+  const Response js = f.answer("GET", "/app.js", "");
+  CHECK(js.status == 200);
+  CHECK(js.content_type == "text/javascript; charset=utf-8");
+  CHECK(js.body.find("Authorization") != std::string::npos);
+  const Response css = f.answer("GET", "/style.css", "");
+  CHECK(css.status == 200);
+  CHECK(css.content_type == "text/css; charset=utf-8");
+  CHECK(f.answer("GET", "/index.html", "").body == page.body);
+  CHECK(f.answer("POST", "/", "").status == 405);
+  CHECK(f.answer("GET", "/other.js", "").status == 404);
+}
+
 TEST_CASE("api: the Host header must name this server", "[daemon]") {
   ApiFixture f;
   Request r;

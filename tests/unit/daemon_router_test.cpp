@@ -23,6 +23,13 @@ Response refused(std::string_view method, std::string_view target) {
 
 TEST_CASE("router maps every endpoint of the API", "[daemon]") {
   CHECK(routed("GET", "/healthz").endpoint == Endpoint::healthz);
+  const Route page = routed("GET", "/");
+  CHECK(page.endpoint == Endpoint::web_file);
+  CHECK(page.web_file == "index.html");
+  CHECK(routed("GET", "/index.html").web_file == "index.html");
+  CHECK(routed("GET", "/app.js").web_file == "app.js");
+  CHECK(routed("GET", "/style.css").web_file == "style.css");
+  CHECK(routed("GET", "/?token=x").web_file == "index.html");
   CHECK(routed("GET", "/metrics").endpoint == Endpoint::metrics);
   CHECK(routed("GET", "/events").endpoint == Endpoint::events);
   CHECK(routed("POST", "/inspect").endpoint == Endpoint::inspect);
@@ -62,10 +69,12 @@ TEST_CASE("router answers 405 with Allow for a known path and another method", "
   CHECK(r.body.find("method_not_allowed") != std::string::npos);
   CHECK(refused("GET", "/downloads/abc/pause").status == 405);
   CHECK(refused("HEAD", "/healthz").status == 405);
+  CHECK(refused("POST", "/app.js").status == 405);
 }
 
 TEST_CASE("router answers 404 for unknown paths and ids that cannot be a download's", "[daemon]") {
-  CHECK(refused("GET", "/").status == 404);
+  CHECK(refused("GET", "/favicon.ico").status == 404);
+  CHECK(refused("GET", "/app.js/x").status == 404);
   CHECK(refused("GET", "/downloadsx").status == 404);
   CHECK(refused("GET", "/downloads/").status == 404);
   CHECK(refused("GET", "/downloads/a.b").status == 404);
