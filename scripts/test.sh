@@ -70,9 +70,11 @@ cmake --build "$root/build-clang" -j"$jobs"
 fuzz_line=
 if [[ "$fuzz_seconds" -gt 0 ]]; then
   echo "== build (clang, libFuzzer)"
+  # Only the library and the fuzz targets: programs would link the fuzzer-instrumented
+  # library without the fuzzer's runtime.
   cmake -S . -B "$root/build-fuzz" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DBITFLOW_FUZZ=ON \
     -DBITFLOW_WERROR=ON -DBITFLOW_BUILD_TESTS=OFF -DBITFLOW_BUILD_EXAMPLES=OFF \
-    -DBITFLOW_BUILD_BENCH=OFF >/dev/null
+    -DBITFLOW_BUILD_BENCH=OFF -DBITFLOW_BUILD_DAEMON=OFF >/dev/null
   cmake --build "$root/build-fuzz" -j"$jobs"
   echo "== fuzzing, ${fuzz_seconds}s per target"
   if bash fuzz/run.sh "$root/build-fuzz" "$fuzz_seconds"; then

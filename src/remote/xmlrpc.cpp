@@ -54,10 +54,10 @@ void write_value(pugi::xml_node parent, const Value& v) {
     }
     case Value::Type::structure: {
       pugi::xml_node s = value.append_child("struct");
-      for (const auto& [name, member] : v.members) {
+      for (std::size_t i = 0; i < v.member_names.size(); ++i) {
         pugi::xml_node m = s.append_child("member");
-        m.append_child("name").text().set(name.c_str());
-        write_value(m, member);
+        m.append_child("name").text().set(v.member_names[i].c_str());
+        write_value(m, v.member_values[i]);
       }
       break;
     }
@@ -96,7 +96,8 @@ Value read_struct(const pugi::xml_node& node, int depth, std::string_view who) {
     pugi::xml_node name = m.child("name");
     pugi::xml_node v = m.child("value");
     if (!name || !v) malformed(who, "a struct member without <name> or <value>");
-    out.members.emplace_back(name.text().get(), read_value(v, depth + 1, who));
+    out.member_names.emplace_back(name.text().get());
+    out.member_values.push_back(read_value(v, depth + 1, who));
   }
   return out;
 }
@@ -165,8 +166,8 @@ Value Value::of(std::string v) {
 }
 
 const Value* Value::member(std::string_view name) const {
-  for (const auto& [n, v] : members)
-    if (n == name) return &v;
+  for (std::size_t i = 0; i < member_names.size(); ++i)
+    if (member_names[i] == name) return &member_values[i];
   return nullptr;
 }
 

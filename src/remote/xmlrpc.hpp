@@ -18,8 +18,11 @@ struct Value {
   std::int64_t integer = 0;  ///< integer, boolean (0/1)
   double real = 0;
   std::string string;
-  std::vector<Value> items;                            ///< array
-  std::vector<std::pair<std::string, Value>> members;  ///< structure
+  std::vector<Value> items;  ///< array
+  /// structure: member i is named member_names[i] and holds member_values[i]. Two vectors,
+  /// not one of pairs: a pair cannot hold the still incomplete Value (clang refuses it).
+  std::vector<std::string> member_names;
+  std::vector<Value> member_values;
 
   static Value of(std::int64_t v);
   static Value of(std::string v);
