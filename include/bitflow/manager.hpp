@@ -168,6 +168,12 @@ class Manager {
   [[nodiscard]] std::vector<DownloadRecord> get_all(Filter filter = Filter::all,
                                                     const std::optional<std::string>& owner = {});
   [[nodiscard]] std::optional<DownloadRecord> get_one(const std::string& id);
+  /// A presigned GET URL (no request is made) for file `index` of a completed download that
+  /// was delivered to S3, valid for `expires` (1 s … 7 days). Fails with
+  /// std::errc::invalid_argument when the download is not completed, not in S3, or has no
+  /// such selected file, and as s3::Client::presign does.
+  [[nodiscard]] std::string presign_file(const DownloadRecord& record, std::size_t index,
+                                         std::chrono::seconds expires);
 
   // ---- remote clients -------------------------------------------------------------------
   // The manager polls each ManagerOptions::remote_clients entry at its interval

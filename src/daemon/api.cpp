@@ -9,6 +9,7 @@
 #include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <cctype>
 #include <charconv>
 #include <fstream>
@@ -399,15 +400,22 @@ Outcome Api::file(const Route& r, const User& user, const Request& request) {
     return error_response(409, "not_ready",
                           fmt::format("download {} is {}: its files are served once it completed",
                                       r.id, manager::to_string(record->state)));
-  if (record->destination.starts_with("s3://"))
-    return error_response(409, "in_s3",
-                          fmt::format("download {} was delivered to {}: read it from there", r.id,
-                                      record->destination));
   const manager::DownloadFile& f = record->files[r.file_index];
   if (!f.selected)
     return error_response(
         404, "not_found",
         fmt::format("file {} of download {} was not selected", r.file_index, r.id));
+  if (record->destination.starts_with("s3://")) {
+    // The bytes are in the bucket, not here: send the client there with a URL that needs no
+    // credentials (a player follows it, and its Range requests go to S3 directly).
+    Response redirect;
+    redirect.status = 307;
+    const std::string url = manager_.presign_file(*record, r.file_index, config_.s3_link_expiry);
+    redirect.headers.emplace_back("Location", url);
+    redirect.headers.emplace_back("Cache-Control", "no-store");
+    redirect.body = boost::json::serialize(boost::json::object{{"url", url}}) + "\n";
+    return redirect;
+  }
   // The manager's paths are sanitised already; checking that the real path stays inside the
   // destination also refuses a symlink planted there.
   std::error_code ec;

@@ -35,6 +35,8 @@ struct ApiConfig {
   std::filesystem::path files_dir = "files";
   /// Uploaded .torrent files are kept here (the manager reads them again after a restart).
   std::filesystem::path upload_dir = "uploads";
+  /// How long the presigned URL lasts that a file delivered to S3 is redirected to.
+  std::chrono::seconds s3_link_expiry{3600};
   /// The time in Unix seconds (file links expire by it); tests replace it.
   std::function<std::int64_t()> now = [] {
     return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(

@@ -32,15 +32,6 @@ bool is_own_file(const std::string& name) {
   return name.rfind(".bitflow", 0) == 0 || ends_with(".part") || ends_with(".part.bitflow");
 }
 
-// "s3://bucket/some/prefix" → bucket, "some/prefix/".
-std::pair<std::string, std::string> split_s3(const std::string& url) {
-  const std::string rest = url.substr(5);
-  const auto slash = rest.find('/');
-  std::string prefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
-  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
-  return {rest.substr(0, slash), prefix};
-}
-
 // Built field by field: g++ 12 warns (maybe-uninitialized) on the aggregate initialisers.
 JobReport progress_report(const FetchStatus& status) {
   JobReport r;
@@ -90,6 +81,14 @@ std::vector<DownloadFile> content_files(const fs::path& folder) {
   std::sort(files.begin(), files.end(),
             [](const DownloadFile& a, const DownloadFile& b) { return a.path < b.path; });
   return files;
+}
+
+std::pair<std::string, std::string> split_s3(const std::string& url) {
+  const std::string rest = url.substr(5);
+  const auto slash = rest.find('/');
+  std::string prefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  return {rest.substr(0, slash), prefix};
 }
 
 std::string delivered_location(const std::string& destination, const fs::path& folder,

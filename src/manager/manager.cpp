@@ -662,6 +662,23 @@ std::optional<DownloadRecord> Manager::get_one(const std::string& id) {
   return s.store->get(id);
 }
 
+std::string Manager::presign_file(const DownloadRecord& record, std::size_t index,
+                                  std::chrono::seconds expires) {
+  const auto refuse = [&](const std::string& why) {
+    throw Error(std::make_error_code(std::errc::invalid_argument),
+                "download " + record.id + " " + why);
+  };
+  if (record.state != S::completed) refuse("is not completed");
+  s3::Client* client = impl_->s3_for(record.destination);
+  if (!client) refuse("was not delivered to S3");
+  if (index >= record.files.size() || !record.files[index].selected)
+    refuse("has no selected file " + std::to_string(index));
+  // The key the S3 sink gave the file: the destination's prefix, then the file's path.
+  auto [bucket, prefix] = split_s3(record.destination);
+  return client->presign(s3::PresignMethod::get, bucket, prefix + record.files[index].path,
+                         expires);
+}
+
 std::vector<DownloadRecord> Manager::remote_downloads(const std::optional<std::string>& owner) {
   return impl_->remote.downloads(owner);
 }
