@@ -50,12 +50,12 @@ struct JobReport {
 /// the fetchers' and sinks' own files (names starting with ".bitflow", and .part files).
 [[nodiscard]] std::vector<DownloadFile> content_files(const std::filesystem::path& folder);
 
-/// Where a download's files end up: the path of `file` in the destination, as shown to
-/// users ("s3://bucket/prefix/a/b.bin", "/data/done/a/b.bin"); `folder` when there is no
-/// destination.
 /// "s3://bucket/some/prefix" → {"bucket", "some/prefix/"} (the prefix "" or ending in '/').
 [[nodiscard]] std::pair<std::string, std::string> split_s3(const std::string& url);
 
+/// Where a download's files end up: the path of `file` in the destination, as shown to
+/// users ("s3://bucket/prefix/a/b.bin", "/data/done/a/b.bin"); `folder` when there is no
+/// destination.
 [[nodiscard]] std::string delivered_location(const std::string& destination,
                                              const std::filesystem::path& folder,
                                              const std::string& file);
