@@ -34,7 +34,14 @@ constexpr auto silence_limit = 150s;   // nothing at all from the peer
 constexpr auto request_timeout = 30s;  // requests outstanding, no block arrived
 constexpr std::size_t max_outbox = 1u << 20;
 constexpr std::size_t serve_outbox_limit = 256u << 10;  // the server waits above this
-constexpr std::size_t max_queued_requests = 500;        // the peer's, per connection
+// The peer's requests we hold, per connection; advertised as our reqq (BEP 10). A
+// request is a few bytes, and rTorrent 0.9.8 keeps 700-800 outstanding on a fast link.
+constexpr std::size_t max_queued_requests = 2048;
+// A peer without the fast extension that asks beyond what we hold (or for a piece we do
+// not have) is choked, which tells it every request is discarded (BEP 3), and unchoked
+// this much later: long enough that the requests it sent before seeing the choke have
+// arrived (and been dropped) before the unchoke reaches it.
+constexpr auto overflow_choke_pause = 1s;
 constexpr std::size_t min_pipeline = 8, max_pipeline = 512;
 // Our BEP 10 message ids: what peers send us ut_metadata and ut_pex messages under.
 constexpr std::uint8_t our_ut_metadata = 1;
@@ -232,6 +239,11 @@ asio::awaitable<void> PeerConnection::sleep(std::chrono::nanoseconds duration) {
 
 asio::awaitable<void> PeerConnection::server() {
   while (!closed_) {
+    if (overflow_choked_) {
+      co_await sleep(overflow_choke_pause);
+      end_overflow_choke();
+      continue;
+    }
     if (requests_.empty() || am_choking_ || outbox_.size() > serve_outbox_limit) {
       (void)co_await wake_server_.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
@@ -252,14 +264,38 @@ asio::awaitable<void> PeerConnection::server() {
 
 void PeerConnection::on_request(const peer::Request& r) {
   // Requests are checked against the geometry by the reader. BEP 6: with the fast
-  // extension every request we will not serve gets a reject; without it, it is dropped.
-  bool serve =
-      !am_choking_ && torrent_.picker().has(r.piece) && requests_.size() < max_queued_requests;
-  if (!serve) {
+  // extension every request we will not serve gets a reject. Without it a request made
+  // while choked is void (the peer knows); any other that we cannot keep must not vanish
+  // unseen: the peer would wait for it forever. So it is choked for a moment, which
+  // voids all its requests, and asks again after the unchoke.
+  if (am_choking_) {
     if (fast_) queue(peer::Reject{r.piece, r.begin, r.length});
     return;
   }
+  if (!torrent_.picker().has(r.piece) || requests_.size() >= max_queued_requests) {
+    if (fast_)
+      queue(peer::Reject{r.piece, r.begin, r.length});
+    else
+      overflow_choke();
+    return;
+  }
   requests_.push_back(r);
+  wake_server_.cancel();
+}
+
+void PeerConnection::overflow_choke() {
+  queue(peer::Choke{});
+  am_choking_ = true;
+  overflow_choked_ = true;
+  requests_.clear();
+  wake_server_.cancel();  // the server ends the pause
+}
+
+void PeerConnection::end_overflow_choke() {
+  overflow_choked_ = false;
+  if (closed_ || !choker_unchoked_) return;  // the choker has choked it meanwhile
+  am_choking_ = false;
+  queue(peer::Unchoke{});
   wake_server_.cancel();
 }
 
@@ -274,6 +310,9 @@ void PeerConnection::on_cancel(const peer::Cancel& c) {
 }
 
 void PeerConnection::set_choked(bool choked) {
+  choker_unchoked_ = !choked;
+  // Choked on the wire for a moment; end_overflow_choke follows the choker's wish.
+  if (overflow_choked_) return;
   if (closed_ || choked == am_choking_) return;
   am_choking_ = choked;
   if (choked) {
@@ -295,7 +334,7 @@ peer::PeerStats PeerConnection::choke_stats() const {
   peer::PeerStats s;
   s.id = id_;
   s.interested = peer_interested_;
-  s.unchoked = !am_choking_;
+  s.unchoked = choker_unchoked_;  // a pause for overflowing requests is not the choker's
   s.download_rate = rate_;
   s.upload_rate = upload_rate_;
   s.connected_at = connected_at_;

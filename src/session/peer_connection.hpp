@@ -90,6 +90,10 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   void on_piece(const peer::Piece& piece);
   void on_request(const peer::Request& request);
   void on_cancel(const peer::Cancel& cancel);
+  // A peer without the fast extension asked for more than we hold: choke it (voiding its
+  // requests) and let server() unchoke it after a pause, if the choker still wants it.
+  void overflow_choke();
+  void end_overflow_choke();
   void check_both_seeds();
   void send_extension_handshake();
   void on_extended(const peer::Extended& message);
@@ -121,7 +125,9 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   peer::PexTracker pex_;
   std::chrono::steady_clock::time_point next_pex_{};
   // Serving.
-  bool am_choking_ = true;
+  bool am_choking_ = true;        // on the wire
+  bool choker_unchoked_ = false;  // what the choker last chose
+  bool overflow_choked_ = false;  // choked for a moment: see overflow_choke()
   bool peer_interested_ = false;
   std::deque<peer::Request> requests_;  // theirs, waiting to be served
   std::int64_t sent_in_window_ = 0;     // payload sent in the current rate window
