@@ -17,8 +17,9 @@ packages=(
   transmission-cli mktorrent python3 python3-libtorrent curl jq wrk
   # seeders the download tests and bench/download_bench.sh run against (tests/seeders/)
   aria2 transmission-daemon
-  # the torrent clients `bitflow watch` follows (tests/integration/remote_watch.sh)
-  rtorrent
+  # the torrent clients `bitflow watch` follows (tests/integration/remote_watch.sh) and
+  # the ones that download from and seed to bitflow (tests/integration/client_interop.sh)
+  rtorrent qbittorrent-nox ctorrent
   # servers the URL fetcher tests run against (tests/servers/)
   nginx-light python3-pyftpdlib vsftpd openssh-server
   # the reference S3 client that reads back what bitflow wrote (tests/servers/aws_cli.sh)

@@ -40,19 +40,12 @@ random_file "$DATA/payload.bin" "$SIZE"
   die "bitflow create failed: $(cat "$SCRATCH/create.log")"
 HASH=$("$BITFLOW" info --json "$SCRATCH/payload.torrent" | "$SYSTEM_PYTHON" -c \
   'import json, sys; print(json.load(sys.stdin)["info_hash"])')
-rt_rpc() {
-  "$SYSTEM_PYTHON" "$INTEGRATION_DIR/rtorrent_rpc.py" "$@"
-}
 
 # check_get <url> <state>: RemoteClient::get sees the whole torrent in <state>.
 check_get() {
   local got want="$HASH $2 $SIZE $SIZE payload.bin"
   got=$("$CHECK" "$1" get "$HASH") || die "remote_client_check get failed"
   [[ $got == "$want" ]] || die "get: '$got', expected '$want'"
-}
-
-free_port() {
-  "$SYSTEM_PYTHON" "$INTEGRATION_DIR/../trackers/probe.py" free-port
 }
 
 # start_watch <url> <out>: `bitflow watch --json` in the background -> WATCH_PID.
@@ -189,45 +182,9 @@ echo "transmission: $(sed 's/^{"event":"\([a-z]*\)".*/\1/' "$OUT" | uniq -c | tr
 
 step "rTorrent downloads from bitflow seed while bitflow watch follows it"
 RT=$SCRATCH/rt
-mkdir -p "$RT/session" "$RT/out"
-started=0
-for attempt in 1 2 3; do
-  SCGI_PORT=$(free_port)
-  PEER_PORT=$(free_port)
-  [[ $SCGI_PORT != "$PEER_PORT" ]] || continue
-  # Daemon mode (0.9.7 and later) needs no terminal; -n skips ~/.rtorrent.rc.
-  cat >"$RT/rtorrent.rc" <<RC
-directory.default.set = $RT/out
-session.path.set = $RT/session
-network.scgi.open_port = 127.0.0.1:$SCGI_PORT
-network.bind_address.set = 127.0.0.1
-network.local_address.set = 127.0.0.1
-network.port_range.set = $PEER_PORT-$PEER_PORT
-network.port_random.set = no
-dht.mode.set = disable
-protocol.pex.set = no
-trackers.use_udp.set = no
-system.daemon.set = true
-log.open_file = "main", $RT/rtorrent.log
-log.add_output = "info", "main"
-RC
-  HOME=$RT timeout -k 5 "$SEEDER_LIFETIME" rtorrent -n -o "import=$RT/rtorrent.rc" \
-    >"$RT/stdout.$attempt" 2>&1 </dev/null &
-  RT_PID=$!
-  SEEDER_PIDS+=("$RT_PID")
-  deadline=$((SECONDS + 20))
-  until rt_rpc "$SCGI_PORT" system.client_version >/dev/null 2>&1; do
-    kill -0 "$RT_PID" 2>/dev/null || break
-    ((SECONDS < deadline)) || die "rtorrent did not open its SCGI port: $(cat "$RT/stdout.$attempt")"
-    sleep 0.1 # poll interval of a deadline-bounded wait
-  done
-  if kill -0 "$RT_PID" 2>/dev/null; then
-    started=1
-    break
-  fi
-  stop_seeder "$RT_PID" # exited: perhaps a port was taken in between; try others
-done
-[[ $started -eq 1 ]] || die "rtorrent would not start: $(cat "$RT/stdout."*)"
+start_rtorrent "$RT" "$RT/out" || die "rtorrent would not start"
+SCGI_PORT=$RT_SCGI_PORT
+PEER_PORT=$RT_PORT
 rt_rpc "$SCGI_PORT" load.start_verbose "" "$SCRATCH/payload.torrent" >/dev/null ||
   die "rtorrent would not load the torrent"
 OUT=$SCRATCH/watch-rtorrent.jsonl

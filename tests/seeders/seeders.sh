@@ -81,6 +81,8 @@ ARIA2_SEEDER_PORT='' ARIA2_SEEDER_PID='' ARIA2_SEEDER_RPC_PORT='' ARIA2_SEEDER_L
 TR_LEECHER_PORT='' TR_LEECHER_PID='' TR_LEECHER_RPC_PORT='' TR_LEECHER_LOG=''
 STATIC_TRACKER_URL='' STATIC_TRACKER_PID=''
 BF_SEEDER_PORT='' BF_SEEDER_PID='' BF_SEEDER_OUT='' BF_SEEDER_LOG=''
+RT_PORT='' RT_SCGI_PORT='' RT_PID='' RT_LOG=''
+QB_PORT='' QB_WEB_PORT='' QB_PID='' QB_LOG=''
 SEEDER_STATUS=''
 
 # _seeder_missing <what>: a program scripts/setup.sh installs is not there. Under CI
@@ -698,6 +700,161 @@ value = json.loads(sys.argv[1]).get(sys.argv[2])
 if value is None:
     sys.exit(1)
 print(value)' "$line" "$2"
+}
+
+# --- rTorrent -------------------------------------------------------------------------------
+
+# rt_rpc <scgi-port> <method> [args...]: one XML-RPC call to rTorrent (rtorrent_rpc.py,
+# Python's own marshalling); prints the result.
+rt_rpc() {
+  "$SEEDER_PYTHON" "$SEEDERS_DIR/../integration/rtorrent_rpc.py" "$@"
+}
+
+# start_rtorrent <dir> <save-dir> [peer-ip]: rTorrent in daemon mode (no terminal), with a
+# private rc file: peers on <peer-ip> (default 127.0.0.1) at a free port, XML-RPC on
+# 127.0.0.1 (SCGI), no DHT, PEX or UDP trackers -> RT_PORT, RT_SCGI_PORT, RT_PID, RT_LOG.
+# It holds no torrent yet: rt_rpc "$RT_SCGI_PORT" load.start_verbose "" <torrent> adds one,
+# downloaded into (or seeded from) <save-dir>. rTorrent refuses a torrent without a tracker
+# and dials no peer by itself on loopback: give the torrent a dead tracker and let the
+# other side dial RT_PORT.
+start_rtorrent() {
+  local dir=$1 out=$2 ip=${3:-127.0.0.1} n attempt sport pport pid status log rc
+  [[ $# -ge 2 ]] || _seeder_fail "usage: start_rtorrent <dir> <save-dir> [peer-ip]" || return 1
+  _seeder_require_tool rtorrent
+  _seeder_require_python
+  mkdir -p -- "$dir" "$out" || return 1
+  dir=$(cd "$dir" && pwd) || return 1
+  out=$(cd "$out" && pwd) || return 1
+  n=$((_SEEDER_STARTS += 1))
+  log="$dir/rtorrent.$n.log"
+  for attempt in 1 2 3; do
+    sport=$(_seeder_probe free-port) || return 1
+    pport=$(_seeder_probe free-port) || return 1
+    [[ $sport != "$pport" ]] || continue
+    rc="$dir/rtorrent.$n.rc"
+    rm -rf -- "$dir/session.$n"
+    mkdir -p -- "$dir/session.$n" || return 1
+    cat >"$rc" <<RC
+directory.default.set = $out
+session.path.set = $dir/session.$n
+network.scgi.open_port = 127.0.0.1:$sport
+network.bind_address.set = $ip
+network.local_address.set = $ip
+network.port_range.set = $pport-$pport
+network.port_random.set = no
+dht.mode.set = disable
+protocol.pex.set = no
+trackers.use_udp.set = no
+system.daemon.set = true
+log.open_file = "main", $log
+log.add_output = "info", "main"
+RC
+    # Daemon mode (0.9.7 and later) needs no terminal; -n skips ~/.rtorrent.rc.
+    HOME=$dir timeout -k 5 "$SEEDER_LIFETIME" rtorrent -n -o "import=$rc" \
+      >"$dir/rtorrent.$n.stdout" 2>&1 </dev/null &
+    pid=$!
+    status=0
+    _seeder_wait "$pid" "rtorrent" "$dir/rtorrent.$n.stdout" rt_rpc "$sport" system.client_version ||
+      status=$?
+    if [[ $status -eq 0 ]]; then
+      SEEDER_PIDS+=("$pid")
+      RT_PORT=$pport
+      RT_SCGI_PORT=$sport
+      RT_PID=$pid
+      RT_LOG=$log
+      echo "rtorrent: peers on $ip:$pport, SCGI 127.0.0.1:$sport (pid $pid, log $log)"
+      return 0
+    fi
+    stop_seeder "$pid"
+    [[ $status -eq 2 ]] || return 1 # exited: perhaps a port was taken in between
+  done
+  _seeder_fail "rtorrent would not start (see $dir/rtorrent.$n.stdout)"
+}
+
+# --- qBittorrent ----------------------------------------------------------------------------
+
+# qb_api <web-port> <path> [curl options...]: one call to qBittorrent's Web API (v2) on
+# 127.0.0.1, which start_qbittorrent opens without a login; prints the answer.
+qb_api() {
+  local port=$1 path=$2
+  shift 2
+  curl -sS --fail --max-time 10 "$@" "http://127.0.0.1:$port/api/v2/$path"
+}
+
+# qb_progress <web-port> <info-hash>: the torrent's progress, 0 to 1 (nothing when unknown).
+qb_progress() {
+  qb_api "$1" "torrents/info?hashes=$2" |
+    "$SEEDER_PYTHON" -c 'import json, sys; t = json.load(sys.stdin); print(t[0]["progress"] if t else "")'
+}
+
+# start_qbittorrent <dir> <save-dir>: qbittorrent-nox (libtorrent-rasterbar underneath)
+# with a private profile in <dir>: peers and Web API on 127.0.0.1 only, at free ports, no
+# DHT, PEX, LSD or UPnP, encryption allowed but not required, no login from 127.0.0.1
+# -> QB_PORT, QB_WEB_PORT, QB_PID, QB_LOG. Add a torrent with
+# qb_api "$QB_WEB_PORT" torrents/add -F torrents=@FILE -F savepath=DIR; it seeds what is
+# already in DIR once its check has passed.
+start_qbittorrent() {
+  local dir=$1 out=$2 n attempt pport wport pid status log conf
+  [[ $# -eq 2 ]] || _seeder_fail "usage: start_qbittorrent <dir> <save-dir>" || return 1
+  _seeder_require_tool qbittorrent-nox
+  _seeder_require_tool curl
+  mkdir -p -- "$dir" "$out" || return 1
+  dir=$(cd "$dir" && pwd) || return 1
+  out=$(cd "$out" && pwd) || return 1
+  n=$((_SEEDER_STARTS += 1))
+  log="$dir/qbittorrent.$n.log"
+  for attempt in 1 2 3; do
+    pport=$(_seeder_probe free-port) || return 1
+    wport=$(_seeder_probe free-port) || return 1
+    [[ $pport != "$wport" ]] || continue
+    conf="$dir/profile.$n.$attempt"
+    rm -rf -- "$conf"
+    mkdir -p -- "$conf/qBittorrent/config" || return 1
+    cat >"$conf/qBittorrent/config/qBittorrent.conf" <<CONF
+[LegalNotice]
+Accepted=true
+
+[BitTorrent]
+Session\\DHTEnabled=false
+Session\\PeXEnabled=false
+Session\\LSDEnabled=false
+Session\\Port=$pport
+Session\\Interface=lo
+Session\\InterfaceName=lo
+Session\\InterfaceAddress=127.0.0.1
+Session\\Encryption=0
+Session\\QueueingSystemEnabled=false
+Session\\DefaultSavePath=$out
+
+[Preferences]
+WebUI\\Address=127.0.0.1
+WebUI\\Port=$wport
+WebUI\\LocalHostAuth=false
+WebUI\\CSRFProtection=false
+WebUI\\HostHeaderValidation=false
+Connection\\UPnP=false
+CONF
+    echo "-- qbittorrent-nox attempt $attempt: peer port $pport, web port $wport" >>"$log"
+    HOME=$conf timeout -k 5 "$SEEDER_LIFETIME" qbittorrent-nox --profile="$conf" \
+      >>"$log" 2>&1 </dev/null &
+    pid=$!
+    status=0
+    _seeder_wait "$pid" "qbittorrent-nox" "$log" qb_api "$wport" app/version || status=$?
+    [[ $status -ne 0 ]] || _seeder_wait "$pid" "qbittorrent-nox" "$log" _seeder_probe tcp "$pport" ||
+      status=$?
+    if [[ $status -eq 0 ]]; then
+      SEEDER_PIDS+=("$pid")
+      QB_PORT=$pport
+      QB_WEB_PORT=$wport
+      QB_PID=$pid
+      QB_LOG=$log
+      echo "qbittorrent-nox: peers on 127.0.0.1:$pport, Web API 127.0.0.1:$wport (pid $pid, log $log)"
+      return 0
+    fi
+    stop_seeder "$pid"
+    [[ $status -eq 2 ]] || return 1
+  done
+  _seeder_fail "qbittorrent-nox would not start (see $log)"
 }
 
 # --- by hand ------------------------------------------------------------------------------------
