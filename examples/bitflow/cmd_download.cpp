@@ -207,9 +207,27 @@ asio::awaitable<void> watch(bitflow::Session& session, bitflow::TorrentHandle to
 }
 
 // Options both commands share: the listening socket, limits and seeding policy.
-const std::set<std::string> session_options = {"port",           "listen",      "upload-limit",
-                                               "download-limit", "ratio",       "seed-time",
-                                               "peer",           "upload-slots"};
+const std::set<std::string> session_options = {"port",           "listen",       "upload-limit",
+                                               "download-limit", "ratio",        "seed-time",
+                                               "peer",           "upload-slots", "encryption"};
+
+// --encryption: MSE/PE for peer connections. "prefer" (the default) dials encrypted with
+// a plaintext retry, "plaintext" dials plain with an encrypted retry (both accept either
+// kind of incoming connection), "require" talks RC4-encrypted only, both ways.
+bitflow::EncryptionSettings encryption_settings(const std::string& mode) {
+  bitflow::EncryptionSettings e;
+  if (mode == "prefer") return e;
+  if (mode == "plaintext") {
+    e.outgoing = bitflow::OutgoingEncryption::prefer_plaintext;
+    return e;
+  }
+  if (mode == "require") {
+    e.outgoing = bitflow::OutgoingEncryption::require;
+    e.incoming = bitflow::IncomingEncryption::require;
+    return e;
+  }
+  throw UsageError("--encryption: '" + mode + "' is not one of prefer, plaintext, require");
+}
 
 bitflow::SessionSettings session_settings(const Args& args) {
   bitflow::SessionSettings settings;
@@ -224,6 +242,7 @@ bitflow::SessionSettings session_settings(const Args& args) {
   if (auto limit = args.value("upload-limit")) settings.upload_rate_limit = parse_size(*limit);
   if (auto limit = args.value("download-limit")) settings.download_rate_limit = parse_size(*limit);
   if (auto slots = args.value("upload-slots")) settings.upload_slots = std::stoi(*slots);
+  if (auto mode = args.value("encryption")) settings.encryption = encryption_settings(*mode);
   return settings;
 }
 
@@ -358,7 +377,8 @@ int run_download(const std::vector<std::string>& argv) {
         "[--peer HOST:PORT]... [--no-trackers] [--web-seed URL]... [--no-web-seeds] "
         "[--seed [--ratio R] [--seed-time S]] [--to DIR | --to s3://BUCKET/PREFIX/ "
         "[--part-size SIZE] [--parallel-parts N] [--notify-sqs QUEUE_URL]] [--port N] "
-        "[--listen ADDR] [--upload-limit RATE] [--download-limit RATE] [--quiet] [--json]");
+        "[--listen ADDR] [--upload-limit RATE] [--download-limit RATE] "
+        "[--encryption prefer|plaintext|require] [--quiet] [--json]");
   if (args.flag("no-local-copy"))
     throw UsageError(
         "--no-local-copy is for URL downloads: a torrent verifies and serves its pieces from "
@@ -415,7 +435,7 @@ int run_seed(const std::vector<std::string>& argv) {
         "usage: bitflow seed <file.torrent> <data-path> [--port N] [--listen ADDR] "
         "[--ratio R] [--seed-time S] [--upload-limit RATE] [--upload-slots N] [--peer "
         "HOST:PORT]... "
-        "[--no-trackers] [--quiet] [--json]");
+        "[--no-trackers] [--encryption prefer|plaintext|require] [--quiet] [--json]");
   bitflow::AddTorrentParams params(bitflow::TorrentInfo::load(args.positional()[0]));
   // The folder holding the torrent's content, or the content itself.
   params.save_path = save_path_for(params.info, args.positional()[1]);

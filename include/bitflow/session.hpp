@@ -33,6 +33,34 @@
 
 namespace bitflow {
 
+/// MSE/PE (Message Stream Encryption, also called Protocol Encryption): peer connections
+/// that start with a Diffie-Hellman key exchange, so that neither the BitTorrent handshake
+/// nor (with RC4) the data that follows is visible on the wire. The other side decides,
+/// from what we offer, between RC4 (the whole stream encrypted) and plaintext (only the
+/// handshake hidden). This is obfuscation against traffic shaping, not security.
+///
+/// How we dial peers:
+/// - prefer_plaintext: a plain BitTorrent handshake; if the peer closes or does not
+///   answer it, one more try with MSE (offering RC4 and plaintext).
+/// - prefer_encrypted (the default, as libtorrent's): MSE first, offering RC4 and
+///   plaintext; if the peer does not complete it, one more try in plain text.
+/// - require: MSE offering RC4 only, never plain text.
+/// A retry happens only when the TCP connection itself worked.
+enum class OutgoingEncryption { prefer_plaintext, prefer_encrypted, require };
+/// Which incoming connections we take: accept_both (the default: plain BitTorrent or
+/// MSE with RC4 or plaintext), or require (MSE with RC4 only; a plain handshake, or an
+/// MSE peer offering plaintext only, is closed).
+enum class IncomingEncryption { accept_both, require };
+
+struct EncryptionSettings {
+  OutgoingEncryption outgoing = OutgoingEncryption::prefer_encrypted;
+  IncomingEncryption incoming = IncomingEncryption::accept_both;
+  /// When a peer dialling us offers both RC4 and plaintext and we accept both: choose
+  /// RC4 (true) or plaintext (false, the default, as libtorrent's: the handshake is
+  /// still hidden and the data costs no cipher).
+  bool prefer_rc4 = false;
+};
+
 struct SessionSettings {
   PeerId peer_id = PeerId::generate();
   /// Where incoming connections are accepted. Port 0 picks any free port; a port that is
@@ -61,6 +89,9 @@ struct SessionSettings {
   /// Download from the torrents' web seeds (BEP 19: the url-list's http(s) URLs, and
   /// AddTorrentParams::web_seeds). Off here turns them off for every torrent.
   bool use_web_seeds = true;
+  /// MSE/PE for peer connections (see EncryptionSettings). `{OutgoingEncryption::
+  /// prefer_plaintext}` dials in plain text first; `require` in both talks only RC4.
+  EncryptionSettings encryption;
 };
 
 struct AddTorrentParams {
@@ -217,7 +248,10 @@ struct TorrentEvent {
     /// is then metadata).
     tracker_error,
     /// A peer finished the handshake with us for this torrent: `peer` is its
-    /// "host:port" ("[v6]:port"); `incoming` says whether it connected to us.
+    /// "host:port" ("[v6]:port"); `incoming` says whether it connected to us; `detail`
+    /// how the connection is carried: "rc4" (MSE/PE, the stream RC4-encrypted),
+    /// "mse-plaintext" (MSE/PE handshake, the stream in plain text) or "plaintext" (a
+    /// plain BitTorrent handshake).
     peer_connected,
     /// A peer that was reported by peer_connected is gone: `peer` and `incoming` as
     /// there, `detail` the reason ("peer closed the connection", "banned", "paused", a

@@ -51,6 +51,7 @@ enum class errc {
   timed_out,              ///< connect, handshake, or the peer's answers took too long
   connection_closed,      ///< the connection was closed (by us or the peer)
   wrong_torrent,          ///< the peer answered for another torrent, or is ourselves
+  encryption_failed,      ///< the MSE/PE handshake failed, or the encryption policy refused
 };
 
 const std::error_category& category() noexcept;

@@ -33,6 +33,8 @@ const char* describe(errc e) noexcept {
       return "connection closed";
     case errc::wrong_torrent:
       return "peer is for another torrent";
+    case errc::encryption_failed:
+      return "encrypted (MSE/PE) handshake failed";
   }
   return nullptr;
 }

@@ -80,7 +80,8 @@ PeerConnection::PeerConnection(TorrentImpl& torrent, std::string address, tcp::e
       id_(next_connection_id()) {}
 
 PeerConnection::PeerConnection(TorrentImpl& torrent, std::string address, tcp::socket socket,
-                               const peer::Handshake& theirs)
+                               const peer::Handshake& theirs, bool mse, StreamCipher cipher,
+                               std::string_view received)
     : torrent_(torrent),
       address_(std::move(address)),
       number_(torrent.peer_number(address_)),
@@ -89,9 +90,18 @@ PeerConnection::PeerConnection(TorrentImpl& torrent, std::string address, tcp::s
       wake_server_(torrent.executor(), Clock::time_point::max()),
       reader_(peer::DecodeOptions{}, &torrent.info().geometry(),
               peer::MessageReader::Start::messages),
+      cipher_(std::move(cipher)),
+      mse_(mse),
       id_(next_connection_id()),
       incoming_(true),
-      theirs_(theirs) {}
+      theirs_(theirs) {
+  if (!received.empty()) reader_.feed(received);
+}
+
+const char* PeerConnection::encryption() const noexcept {
+  if (cipher_.active()) return "rc4";
+  return mse_ ? "mse-plaintext" : "plaintext";
+}
 
 void PeerConnection::close(std::string_view reason) {
   if (closed_) return;
@@ -126,6 +136,7 @@ asio::awaitable<void> PeerConnection::answer_handshake() {
     fail(peer::errc::wrong_torrent, "connected to ourselves");
   std::string hello;
   peer::encode_handshake(our_handshake(torrent_), hello);
+  cipher_.encrypt(hello.data(), hello.size());
   auto sent = co_await with_timeout(
       asio::async_write(socket_, asio::buffer(hello), asio::as_tuple(asio::use_awaitable)),
       handshake_timeout);
@@ -135,17 +146,63 @@ asio::awaitable<void> PeerConnection::answer_handshake() {
   handshake_complete(theirs_);
 }
 
-asio::awaitable<void> PeerConnection::connect_and_handshake() {
+asio::awaitable<void> PeerConnection::connect() {
   auto connected = co_await with_timeout(
       socket_.async_connect(endpoint_, asio::as_tuple(asio::use_awaitable)), connect_timeout);
   if (!connected) fail(peer::errc::timed_out, "connect timed out");
   if (auto [ec] = *connected; ec) throw boost::system::system_error(ec);
   socket_.set_option(tcp::no_delay(true));
+}
 
+// MSE first or plain first as the policy says; when the first way fails on a connection
+// that worked, one more try the other way (unless encryption is required, the peer is
+// for another torrent or is ourselves, or we closed meanwhile).
+asio::awaitable<void> PeerConnection::connect_and_handshake() {
+  auto policy = torrent_.encryption().outgoing;
+  bool encrypted = policy != OutgoingEncryption::prefer_plaintext;
+  co_await connect();
+  std::string first_failure;
+  try {
+    co_await handshake_outgoing(encrypted, mse_offer(policy));
+    co_return;
+  } catch (const Error& e) {
+    if (policy == OutgoingEncryption::require || closed_ ||
+        e.code() == peer::make_error_code(peer::errc::wrong_torrent))
+      throw;
+    first_failure = e.what();
+  } catch (const boost::system::system_error& e) {
+    if (policy == OutgoingEncryption::require || closed_) throw;
+    first_failure = e.what();
+  }
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  socket_ = tcp::socket(torrent_.executor());
+  reader_ = peer::MessageReader(peer::DecodeOptions{}, &torrent_.info().geometry());
+  cipher_ = {};
+  try {
+    co_await connect();
+    co_await handshake_outgoing(!encrypted, mse_offer(policy));
+  } catch (const std::exception& e) {
+    fail(peer::errc::connection_closed, std::string(encrypted ? "encrypted" : "plaintext") +
+                                            " handshake failed (" + first_failure + "), then " +
+                                            (encrypted ? "plaintext" : "encrypted") + " (" +
+                                            e.what() + ")");
+  }
+}
+
+asio::awaitable<void> PeerConnection::handshake_outgoing(bool encrypted, std::uint32_t provide) {
   peer::Handshake ours = our_handshake(torrent_);
   std::string hello;
   peer::encode_handshake(ours, hello);
-  co_await asio::async_write(socket_, asio::buffer(hello), asio::use_awaitable);
+  mse_ = encrypted;
+  if (encrypted) {
+    auto outcome = co_await mse_initiate(socket_, ours.info_hash, provide, std::move(hello),
+                                         handshake_timeout);
+    cipher_ = std::move(outcome.cipher);
+    if (!outcome.received.empty()) reader_.feed(outcome.received);
+  } else {
+    co_await asio::async_write(socket_, asio::buffer(hello), asio::use_awaitable);
+  }
 
   auto read_handshake = [this]() -> asio::awaitable<peer::Handshake> {
     for (;;) {
@@ -153,6 +210,7 @@ asio::awaitable<void> PeerConnection::connect_and_handshake() {
       auto space = reader_.prepare(4096);
       std::size_t n = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()),
                                                        asio::use_awaitable);
+      cipher_.decrypt(space.data(), n);
       reader_.commit(n);
     }
   };
@@ -208,6 +266,7 @@ asio::awaitable<void> PeerConnection::reader() {
     auto space = reader_.prepare(want);
     std::size_t n = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()),
                                                      asio::use_awaitable);
+    cipher_.decrypt(space.data(), n);
     reader_.commit(n);
     torrent_.count_download(static_cast<std::int64_t>(n));
     last_received_ = Clock::now();
@@ -223,6 +282,7 @@ asio::awaitable<void> PeerConnection::writer() {
     }
     sending.swap(outbox_);  // everything queued goes out in one write
     outbox_.clear();
+    cipher_.encrypt(sending.data(), sending.size());
     co_await asio::async_write(socket_, asio::buffer(sending), asio::use_awaitable);
     last_sent_ = Clock::now();
     sending.clear();

@@ -2,8 +2,12 @@
 // pure wire codec and picker), outgoing or incoming.
 //
 // Outgoing: connect (deadline) → handshake both ways (deadline; info-hash must match, our
-// own id is refused). Incoming: the listener has read the peer's handshake and routed it
-// here; we answer with ours. Then `co_await (reader() && writer() && server() &&
+// own id is refused), inside an MSE/PE handshake first or not as the session's
+// EncryptionSettings say, with one retry the other way on a new connection when the first
+// way fails. Incoming: the listener has read the peer's handshake (and done the MSE
+// handshake, if it was one) and routed it here; we answer with ours. With RC4 every byte
+// read is decrypted before the MessageReader sees it, and the outbox is encrypted just
+// before it is written. Then `co_await (reader() && writer() && server() &&
 // watchdog())`: the first to fail cancels the others. The reader reads straight into the
 // MessageReader's buffer and hands each message to the Torrent; the writer drains a
 // bounded outbox, coalescing queued messages into one write; the server answers the
@@ -28,6 +32,7 @@
 #include "bitflow/message_reader.hpp"
 #include "bitflow/piece_picker.hpp"
 #include "bitflow/wire.hpp"
+#include "session/encryption.hpp"
 
 namespace bitflow::session {
 
@@ -38,9 +43,12 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   /// Outgoing: run() connects to `endpoint`.
   PeerConnection(TorrentImpl& torrent, std::string address,
                  boost::asio::ip::tcp::endpoint endpoint);
-  /// Incoming: the peer's handshake (`theirs`) has been read from `socket` already.
+  /// Incoming: the peer's handshake (`theirs`) has been read from `socket` already;
+  /// after an MSE handshake (`mse`) `cipher` holds its ciphers (empty for plain text)
+  /// and `received` the bytes that came after the peer's handshake, decrypted.
   PeerConnection(TorrentImpl& torrent, std::string address, boost::asio::ip::tcp::socket socket,
-                 const peer::Handshake& theirs);
+                 const peer::Handshake& theirs, bool mse = false, StreamCipher cipher = {},
+                 std::string_view received = {});
 
   /// Connects and talks to the peer until it fails or close() is called. Throws
   /// bitflow::Error or boost::system::system_error with the reason the connection ended.
@@ -68,6 +76,9 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   [[nodiscard]] piece::PeerKey key() const noexcept { return key_; }
   [[nodiscard]] bool handshake_done() const noexcept { return handshake_done_; }
   [[nodiscard]] bool incoming() const noexcept { return incoming_; }
+  /// How the connection is carried: "rc4" or "mse-plaintext" after an MSE handshake,
+  /// "plaintext" after a plain BitTorrent handshake (TorrentEvent::detail says the same).
+  [[nodiscard]] const char* encryption() const noexcept;
   [[nodiscard]] bool am_choking() const noexcept { return am_choking_; }
   /// We and the peer both had everything: the connection ended for lack of anything to
   /// trade (do not dial it again while seeding).
@@ -79,6 +90,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
 
  private:
   boost::asio::awaitable<void> connect_and_handshake();
+  boost::asio::awaitable<void> connect();
+  boost::asio::awaitable<void> handshake_outgoing(bool encrypted, std::uint32_t provide);
   boost::asio::awaitable<void> answer_handshake();
   void handshake_complete(const peer::Handshake& theirs);
   boost::asio::awaitable<void> reader();
@@ -111,6 +124,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   boost::asio::steady_timer wake_writer_;
   boost::asio::steady_timer wake_server_;  // cancelled: requests queued, unchoked, room
   peer::MessageReader reader_;
+  StreamCipher cipher_;
+  bool mse_ = false;  // the connection began with an MSE handshake
   std::string outbox_;
   piece::PeerKey key_{};
   std::uint64_t id_;

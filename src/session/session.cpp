@@ -2,9 +2,11 @@
 // See bitflow/session.hpp.
 //
 // Incoming connections: the accept loop hands each socket to a short coroutine that reads
-// exactly the 68-byte handshake (with a deadline), finds the torrent by info-hash and
-// gives it the socket; the torrent answers with its own handshake. Unknown info-hashes
-// and full torrents are dropped without a word.
+// the 68-byte handshake (with a deadline), finds the torrent by info-hash and gives it
+// the socket; the torrent answers with its own handshake. When the first 20 bytes are not
+// BitTorrent's, the connection is taken as MSE/PE: the MSE handshake finds the torrent
+// (SKEY), then the BitTorrent handshake comes through it. Unknown info-hashes, full
+// torrents and connections the encryption policy refuses are dropped without a word.
 #include "bitflow/session.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -18,6 +20,7 @@
 #include "bitflow/log.hpp"
 #include "bitflow/with_timeout.hpp"
 #include "net/curl_reactor.hpp"
+#include "session/encryption.hpp"
 #include "session/metadata_fetch.hpp"
 #include "session/session_shared.hpp"
 #include "session/torrent_impl.hpp"
@@ -194,6 +197,7 @@ struct Session::Impl {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> route(tcp::socket socket);
+  asio::awaitable<void> route_encrypted(tcp::socket socket, std::string first);
   asio::awaitable<void> fetch_then_start(std::shared_ptr<Torrent> torrent, AddMagnetParams params);
   void check_not_added(const Sha1Hash& hash) const;
   void start_torrent(const std::shared_ptr<Torrent>& torrent, AddTorrentParams params,
@@ -253,18 +257,89 @@ asio::awaitable<void> Session::Impl::accept_loop() {
   }
 }
 
+// The first 20 bytes tell a plain handshake ("\x13BitTorrent protocol") from an MSE
+// one (a Diffie-Hellman key): the former is routed by its info-hash, the latter by the
+// SKEY the MSE handshake identifies among our torrents.
 asio::awaitable<void> Session::Impl::route(tcp::socket socket) {
   std::weak_ptr<int> alive = life;
   std::array<char, peer::handshake_size> bytes{};
-  auto read = co_await with_timeout(
-      asio::async_read(socket, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable)), 10s);
+  constexpr std::size_t prefix = 1 + peer::protocol_string.size();
+  auto read = co_await with_timeout(asio::async_read(socket, asio::buffer(bytes.data(), prefix),
+                                                     asio::as_tuple(asio::use_awaitable)),
+                                    10s);
   if (alive.expired() || !read || std::get<0>(*read)) co_return;  // gone, silent or closed
+  std::string_view start(bytes.data(), prefix);
+  if (start[0] != static_cast<char>(peer::protocol_string.size()) ||
+      start.substr(1) != peer::protocol_string) {
+    co_await route_encrypted(std::move(socket), std::string(start));
+    co_return;
+  }
+  if (shared.settings.encryption.incoming == IncomingEncryption::require) {
+    logger()->debug("incoming plaintext connection refused: encryption is required");
+    co_return;
+  }
+  read = co_await with_timeout(
+      asio::async_read(socket, asio::buffer(bytes.data() + prefix, bytes.size() - prefix),
+                       asio::as_tuple(asio::use_awaitable)),
+      10s);
+  if (alive.expired() || !read || std::get<0>(*read)) co_return;
   ErrorInfo error;
   auto parsed = peer::parse_handshake(std::string_view(bytes.data(), bytes.size()), error);
   if (error || !parsed.value) co_return;  // not BitTorrent
   for (const auto& t : torrents)
     if (t->info_hash == parsed.value->info_hash && t->impl) {
       t->impl->accept(std::move(socket), *parsed.value);
+      co_return;
+    }
+}
+
+asio::awaitable<void> Session::Impl::route_encrypted(tcp::socket socket, std::string first) {
+  std::weak_ptr<int> alive = life;
+  const auto& policy = shared.settings.encryption;
+  std::vector<Sha1Hash> hashes;
+  for (const auto& t : torrents)
+    if (t->impl) hashes.push_back(t->info_hash);
+  if (hashes.empty()) co_return;
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  std::string who = ec ? std::string("?") : remote.address().to_string();
+  session::MseOutcome outcome;
+  std::optional<peer::Handshake> theirs;
+  try {
+    outcome = co_await session::mse_respond(socket, std::move(first), std::move(hashes),
+                                            session::mse_allowed(policy.incoming),
+                                            policy.prefer_rc4, 10s);
+    if (alive.expired()) co_return;
+    // The peer's BitTorrent handshake: in its IA, or right after it.
+    std::string& got = outcome.received;
+    if (got.size() < peer::handshake_size) {
+      std::string more(peer::handshake_size - got.size(), '\0');
+      auto read = co_await with_timeout(
+          asio::async_read(socket, asio::buffer(more), asio::as_tuple(asio::use_awaitable)), 10s);
+      if (alive.expired()) co_return;
+      if (!read || std::get<0>(*read))
+        throw Error(peer::make_error_code(peer::errc::timed_out),
+                    "no BitTorrent handshake after the MSE handshake");
+      outcome.cipher.decrypt(more.data(), more.size());
+      got += more;
+    }
+    ErrorInfo error;
+    auto parsed =
+        peer::parse_handshake(std::string_view(got).substr(0, peer::handshake_size), error);
+    if (error || !parsed.value) throw Error(error.code, error.message);
+    if (parsed.value->info_hash != outcome.info_hash)
+      throw Error(peer::make_error_code(peer::errc::wrong_torrent),
+                  "the BitTorrent handshake names another torrent than the MSE one");
+    theirs = *parsed.value;
+  } catch (const std::exception& e) {
+    if (!alive.expired())
+      logger()->debug("incoming encrypted connection from {}: {}", who, e.what());
+    co_return;
+  }
+  for (const auto& t : torrents)
+    if (t->info_hash == theirs->info_hash && t->impl) {
+      t->impl->accept(std::move(socket), *theirs, true, std::move(outcome.cipher),
+                      std::string_view(outcome.received).substr(peer::handshake_size));
       co_return;
     }
 }

@@ -309,12 +309,13 @@ asio::awaitable<void> TorrentImpl::connect_to(std::string address) {
 piece::PeerKey TorrentImpl::peer_connected(PeerConnection& connection) {
   auto key = picker_.add_peer();
   by_key_[key.slot] = &connection;
-  logger()->debug("{}: connected to {} ({})", log_tag_, connection.address(),
-                  connection.incoming() ? "incoming" : "outgoing");
+  logger()->debug("{}: connected to {} ({}, encryption {})", log_tag_, connection.address(),
+                  connection.incoming() ? "incoming" : "outgoing", connection.encryption());
   TorrentEvent event;
   event.kind = TorrentEvent::Kind::peer_connected;
   event.peer = connection.address();
   event.incoming = connection.incoming();
+  event.detail = connection.encryption();
   emit(std::move(event));
   return key;
 }

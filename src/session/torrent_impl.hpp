@@ -35,6 +35,7 @@
 #include "bitflow/session.hpp"
 #include "bitflow/storage.hpp"
 #include "bitflow/wire.hpp"
+#include "session/encryption.hpp"
 #include "session/piece_assembly.hpp"
 #include "session/piece_buffer.hpp"
 #include "session/read_cache.hpp"
@@ -65,12 +66,18 @@ class TorrentImpl : public std::enable_shared_from_this<TorrentImpl> {
     event_callback_ = std::move(callback);
   }
   /// An incoming connection whose handshake named this torrent.
-  void accept(boost::asio::ip::tcp::socket socket, const peer::Handshake& theirs);
+  /// An incoming connection whose handshake (`theirs`) was read by the session; after an
+  /// MSE handshake with its ciphers and the bytes received after the peer's handshake.
+  void accept(boost::asio::ip::tcp::socket socket, const peer::Handshake& theirs, bool mse = false,
+              StreamCipher cipher = {}, std::string_view received = {});
   [[nodiscard]] bool accepting() const noexcept;
 
   // ---- for PeerConnection -------------------------------------------------------
   [[nodiscard]] boost::asio::any_io_executor executor() const { return executor_; }
   [[nodiscard]] const PeerId& peer_id() const noexcept { return shared_.settings.peer_id; }
+  [[nodiscard]] const EncryptionSettings& encryption() const noexcept {
+    return shared_.settings.encryption;
+  }
   [[nodiscard]] piece::PiecePicker& picker() noexcept { return picker_; }
   [[nodiscard]] const BlockGeometry& blocks() const noexcept { return blocks_; }
   [[nodiscard]] std::mt19937& rng() noexcept { return rng_; }

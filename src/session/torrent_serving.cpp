@@ -24,13 +24,14 @@ bool TorrentImpl::accepting() const noexcept {
   return !stopping_ && active() && has_room_for_peer();
 }
 
-void TorrentImpl::accept(asio::ip::tcp::socket socket, const peer::Handshake& theirs) {
+void TorrentImpl::accept(asio::ip::tcp::socket socket, const peer::Handshake& theirs, bool mse,
+                         StreamCipher cipher, std::string_view received) {
   boost::system::error_code ec;
   auto remote = socket.remote_endpoint(ec);
   if (ec || !accepting()) return;  // the socket closes as it goes out of scope
   std::string address = peer_address_text(remote.address(), remote.port());
-  auto connection =
-      std::make_shared<PeerConnection>(*this, std::move(address), std::move(socket), theirs);
+  auto connection = std::make_shared<PeerConnection>(*this, std::move(address), std::move(socket),
+                                                     theirs, mse, std::move(cipher), received);
   connections_.insert(connection);
   ++shared_.connections;
   asio::co_spawn(executor_, serve_incoming(std::move(connection)), asio::detached);

@@ -48,6 +48,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--high-performance", action="store_true")
     ap.add_argument("--no-encryption", action="store_true")
+    # MSE/PE required both ways, RC4 only: plain handshakes and plaintext MSE refused.
+    ap.add_argument("--forced-encryption", action="store_true")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
 
@@ -73,6 +75,11 @@ def main():
     if args.no_encryption:
         settings["out_enc_policy"] = lt.enc_policy.disabled
         settings["in_enc_policy"] = lt.enc_policy.disabled
+    if args.forced_encryption:
+        settings["out_enc_policy"] = lt.enc_policy.forced
+        settings["in_enc_policy"] = lt.enc_policy.forced
+        settings["allowed_enc_level"] = lt.enc_level.rc4
+        settings["prefer_rc4"] = True
     ses = lt.session(settings)
 
     ti = lt.torrent_info(args.torrent)

@@ -71,6 +71,15 @@ def session_settings(high_performance):
     return settings
 
 
+# MSE/PE required both ways, RC4 only (allowed_enc_level 1 = rc4).
+FORCED_ENCRYPTION = {
+    "out_enc_policy": lt.enc_policy.forced,
+    "in_enc_policy": lt.enc_policy.forced,
+    "allowed_enc_level": lt.enc_level.rc4,
+    "prefer_rc4": True,
+}
+
+
 def parse_pieces(spec, num_pieces):
     if spec == "all":
         return set(range(num_pieces))
@@ -132,6 +141,8 @@ def main():
     ap.add_argument("--upload-rate", type=int, default=0)
     ap.add_argument("--high-performance", action="store_true")
     ap.add_argument("--stats-file")
+    # forced: MSE/PE both ways with RC4 only (plain handshakes and plaintext MSE refused).
+    ap.add_argument("--forced-encryption", action="store_true")
     args = ap.parse_args()
 
     deadline = time.monotonic() + args.lifetime
@@ -155,6 +166,8 @@ def main():
         save_path = copy
 
     ses = lt.session(session_settings(args.high_performance))
+    if args.forced_encryption:
+        ses.apply_settings(FORCED_ENCRYPTION)
     if corrupt_pieces:
         # block_uploaded_alert tells which pieces went out: were bad bytes really served?
         ses.apply_settings({"alert_mask": ses.get_settings()["alert_mask"]

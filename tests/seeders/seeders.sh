@@ -377,6 +377,8 @@ start_libtorrent_seeder() {
 }
 
 # --- transmission-daemon --------------------------------------------------------------------
+# TR_ENCRYPTION: the "encryption" setting of the daemons started below (0 allow plain,
+# 1 prefer encrypted, the default, 2 require encryption).
 
 _tr_remote() {
   local port=$1
@@ -404,7 +406,7 @@ _tr_settings() {
   "cache-size-mb": 4,
   "dht-enabled": false,
   "download-dir": "$4",
-  "encryption": 1,
+  "encryption": ${TR_ENCRYPTION:-1},
   "idle-seeding-limit-enabled": false,
   "incomplete-dir-enabled": false,
   "lpd-enabled": false,
@@ -590,9 +592,10 @@ wait_transmission_leecher() {
 
 # start_aria2_seeder <dir> <torrent> <data-parent>: aria2c checks the data (-V) and seeds
 # (--seed-ratio=0.0: forever), listening on 127.0.0.1 only (--interface); its JSON-RPC
-# (127.0.0.1, with a secret) tells when it is seeding.
+# (127.0.0.1, with a secret) tells when it is seeding. ARIA2_REQUIRE_CRYPTO=1: MSE/PE with
+# RC4 only (--bt-require-crypto=true --bt-min-crypto-level=arc4).
 start_aria2_seeder() {
-  local dir=$1 torrent=$2 parent=$3 n attempt pport rport secret pid status log
+  local dir=$1 torrent=$2 parent=$3 n attempt pport rport secret pid status log crypto
   [[ $# -eq 3 ]] || _seeder_fail "usage: start_aria2_seeder <dir> <torrent> <data-parent>" || return 1
   _seeder_require_tool aria2c
   _seeder_require_python
@@ -602,6 +605,8 @@ start_aria2_seeder() {
   parent=$(_seeder_abs "$parent")
   n=$((_SEEDER_STARTS += 1))
   log="$dir/aria2.$n.log"
+  crypto=(--bt-require-crypto=false --bt-min-crypto-level=plain)
+  [[ ${ARIA2_REQUIRE_CRYPTO:-} != 1 ]] || crypto=(--bt-require-crypto=true --bt-min-crypto-level=arc4)
   secret=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
   for attempt in 1 2 3; do
     pport=$(_seeder_probe free-port) || return 1
@@ -611,7 +616,7 @@ start_aria2_seeder() {
     timeout -k 5 "$SEEDER_LIFETIME" aria2c --no-conf --dir="$parent" \
       --check-integrity=true --seed-ratio=0.0 --bt-seed-unverified=false \
       --enable-dht=false --enable-dht6=false --bt-enable-lpd=false --enable-peer-exchange=false \
-      --bt-require-crypto=false --bt-min-crypto-level=plain \
+      "${crypto[@]}" \
       --listen-port="$pport" --interface=127.0.0.1 --disable-ipv6=true --bt-max-peers=0 \
       --enable-rpc=true --rpc-listen-port="$rport" --rpc-listen-all=false --rpc-secret="$secret" \
       --file-allocation=none --auto-save-interval=0 --allow-overwrite=false \
