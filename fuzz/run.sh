@@ -232,6 +232,7 @@ run_target fuzz_fetch_parsers fetch_parsers -max_len=4096 || failed+=(fuzz_fetch
 run_target fuzz_s3_parsers s3_parsers -max_len=8192 || failed+=(fuzz_s3_parsers)
 run_target fuzz_krpc krpc -max_len=8192 || failed+=(fuzz_krpc)
 run_target fuzz_remote_parsers remote_parsers -max_len=16384 || failed+=(fuzz_remote_parsers)
+run_target fuzz_mse mse -max_len=4096 || failed+=(fuzz_mse)
 $long && write_report
 
 if [[ ${#failed[@]} -gt 0 ]]; then
