@@ -166,7 +166,13 @@ asio::awaitable<void> accept_loop(std::shared_ptr<TestSeeder::State> s) {
     if (ec) co_return;
     auto c = std::make_shared<Connection>(std::move(socket));
     s->connections.push_back(c);
-    asio::co_spawn(s->acceptor.get_executor(), serve(s, c), asio::detached);
+    // Whatever ends the conversation (a broken handshake, such as an MSE key from a peer
+    // that tries encryption first, or the peer leaving), the seeder hangs up, as a real
+    // plain-BitTorrent peer does.
+    asio::co_spawn(s->acceptor.get_executor(), serve(s, c), [c](std::exception_ptr) {
+      boost::system::error_code ignored;
+      c->socket.close(ignored);
+    });
   }
 }
 
