@@ -10,7 +10,8 @@
 # location (8 MiB/s per connection), so one runs and 999 wait. Then, in turn:
 #   idle      the running download's rate with no API load
 #   active    wrk -c100 GET /downloads?filter=active   (one download in the answer)
-#   all       wrk -c100 GET /downloads                 (all 1 000, about 1 MB of JSON)
+#   all       wrk -c100 GET /downloads                 (the first page: 100 downloads)
+#   all-1000  wrk -c100 GET /downloads?limit=1000      (all 1 000 in one page, ~1 MB)
 # For each wrk run: requests/s, p50/p99 latency, and the running download's rate during
 # it. Only 127.0.0.1 is used; everything it starts is stopped on exit.
 set -euo pipefail
@@ -78,9 +79,12 @@ rate_over() {
 printf '%-8s %10s %10s %10s %12s\n' run "req/s" p50 p99 "dl MiB/s"
 idle_rate=$(rate_over /dev/null sleep "$seconds")
 printf '%-8s %10s %10s %10s %12s\n' idle - - - "$idle_rate"
-for run in active all; do
-  path=/downloads
-  [[ $run == all ]] || path="/downloads?filter=active"
+for run in active all all-1000; do
+  case $run in
+    active) path="/downloads?filter=active" ;;
+    all) path=/downloads ;;
+    all-1000) path="/downloads?limit=1000" ;;
+  esac
   rate=$(rate_over "$work/wrk.$run" wrk -t2 -c100 -d"${seconds}s" --latency \
     -H "Authorization: Bearer $token" "$api$path")
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.$run")

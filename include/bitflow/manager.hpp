@@ -133,6 +133,13 @@ struct AddOptions {
 /// Which downloads get_all() returns.
 enum class Filter { all, active, queued, finished };
 
+/// One page of a list (Manager::get_page).
+struct DownloadPage {
+  std::vector<DownloadRecord> downloads;
+  /// Where the next page starts (pass it as `after`); nullopt on the last page.
+  std::optional<ListPosition> next;
+};
+
 class Manager {
  public:
   using Listener = std::function<void(const Event&)>;
@@ -167,6 +174,11 @@ class Manager {
   /// Downloads in the filter's states, of one owner or of everyone, in queue order.
   [[nodiscard]] std::vector<DownloadRecord> get_all(Filter filter = Filter::all,
                                                     const std::optional<std::string>& owner = {});
+  /// get_all()'s list a page at a time: at most `limit` downloads, those after `after`
+  /// (from the first when nullopt), and where the next page starts. Pages follow the queue
+  /// order, so a download added meanwhile comes on a later page and none repeats.
+  [[nodiscard]] DownloadPage get_page(Filter filter, const std::optional<std::string>& owner,
+                                      const std::optional<ListPosition>& after, std::size_t limit);
   [[nodiscard]] std::optional<DownloadRecord> get_one(const std::string& id);
   /// A presigned GET URL (no request is made) for file `index` of a completed download that
   /// was delivered to S3, valid for `expires` (1 s … 7 days). Fails with

@@ -20,6 +20,7 @@
 //     failure: the call says so in its result.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -62,6 +63,15 @@ enum class ListFilter {
   queued,      ///< queued: waiting for a slot
   unfinished,  ///< every state but the final ones: what a restarted manager picks up again
   finished,    ///< completed, failed or removed: the history
+};
+
+/// Where a page of a list ended: its last download's queue_seq and id, by which lists are
+/// ordered. The next page starts after it, so downloads added or finished meanwhile neither
+/// repeat nor push others off the page.
+struct ListPosition {
+  std::int64_t queue_seq = 0;
+  std::string id;
+  bool operator==(const ListPosition&) const = default;
 };
 
 /// A user's webhook: where the manager POSTs the events of that user's downloads.
@@ -113,6 +123,11 @@ class Store {
   /// (then id).
   [[nodiscard]] virtual std::vector<DownloadRecord> list(
       ListFilter filter, const std::optional<std::string>& owner) = 0;
+  /// At most `limit` of list()'s downloads: those after `after` in its order (from the
+  /// first when nullopt). This default filters list(); a store that can seek overrides it.
+  [[nodiscard]] virtual std::vector<DownloadRecord> list_page(
+      ListFilter filter, const std::optional<std::string>& owner,
+      const std::optional<ListPosition>& after, std::size_t limit);
   /// A queue_seq for a new download: larger than any it returned before and than any stored
   /// download's, so a download added later starts later. Each call takes a new number.
   [[nodiscard]] virtual std::int64_t next_queue_seq() = 0;

@@ -22,6 +22,7 @@
 #include "bitflow/metainfo.hpp"
 #include "bitflow/url_fetcher.hpp"
 #include "daemon/file_link.hpp"
+#include "daemon/list_query.hpp"
 #include "daemon/multipart.hpp"
 #include "daemon/request_json.hpp"
 #include "daemon/token.hpp"
@@ -89,14 +90,6 @@ json::object webhook_json(const manager::Webhook& hook) {
   return o;
 }
 
-std::optional<manager::Filter> parse_filter(std::string_view name) {
-  if (name == "all") return manager::Filter::all;
-  if (name == "active") return manager::Filter::active;
-  if (name == "queued") return manager::Filter::queued;
-  if (name == "finished") return manager::Filter::finished;
-  return std::nullopt;
-}
-
 }  // namespace
 
 Api::Api(manager::Manager& manager, UserStore& users, ApiConfig config)
@@ -149,16 +142,17 @@ Outcome Api::dispatch(const Request& request, const Route& r, const User& user) 
     case Endpoint::metrics:
       return metrics();
     case Endpoint::list_downloads: {
-      manager::Filter filter = manager::Filter::all;
-      if (auto name = query_param(r.query, "filter")) {
-        auto parsed = parse_filter(*name);
-        if (!parsed)
-          return error_response(
-              400, "bad_request",
-              fmt::format("filter '{}': use all, active, queued or finished", *name));
-        filter = *parsed;
-      }
-      return json_response(200, downloads_json(manager_.get_all(filter, user.name)));
+      auto query = parse_list_query(r.query);
+      if (auto* why = std::get_if<std::string>(&query))
+        return error_response(400, "bad_request", *why);
+      const ListQuery& q = std::get<ListQuery>(query);
+      manager::DownloadPage page = manager_.get_page(q.filter, user.name, q.after, q.limit);
+      json::object body = downloads_json(page.downloads);
+      if (page.next)
+        body["next"] = format_cursor(*page.next);
+      else
+        body["next"] = nullptr;
+      return json_response(200, std::move(body));
     }
     case Endpoint::get_download: {
       auto record = owned(r.id, user);

@@ -216,6 +216,13 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
 
   // ---- lookups ------------------------------------------------------------------------
 
+  // Listed records: the running downloads' rates and progress are fresher in memory.
+  void refresh_from_live(std::vector<DownloadRecord>& records) const {
+    for (DownloadRecord& r : records)
+      if (auto it = live.find(r.id); it != live.end() && it->second.state == r.state)
+        r = it->second;
+  }
+
   DownloadRecord& live_record(const std::string& id) {
     auto it = live.find(id);
     if (it != live.end()) return it->second;
@@ -642,18 +649,38 @@ std::string Manager::create_from_torrent(const fs::path& torrent, const AddOptio
   return add(torrent.string(), options);
 }
 
+namespace {
+
+ListFilter list_filter(Filter filter) {
+  return filter == Filter::active     ? ListFilter::active
+         : filter == Filter::queued   ? ListFilter::queued
+         : filter == Filter::finished ? ListFilter::finished
+                                      : ListFilter::all;
+}
+
+}  // namespace
+
 std::vector<DownloadRecord> Manager::get_all(Filter filter,
                                              const std::optional<std::string>& owner) {
   auto& s = *impl_;
-  const ListFilter f = filter == Filter::active     ? ListFilter::active
-                       : filter == Filter::queued   ? ListFilter::queued
-                       : filter == Filter::finished ? ListFilter::finished
-                                                    : ListFilter::all;
-  std::vector<DownloadRecord> all = s.store->list(f, owner);
-  for (DownloadRecord& r : all)  // the running ones' rates are fresher in memory
-    if (auto it = s.live.find(r.id); it != s.live.end() && it->second.state == r.state)
-      r = it->second;
+  std::vector<DownloadRecord> all = s.store->list(list_filter(filter), owner);
+  s.refresh_from_live(all);
   return all;
+}
+
+DownloadPage Manager::get_page(Filter filter, const std::optional<std::string>& owner,
+                               const std::optional<ListPosition>& after, std::size_t limit) {
+  auto& s = *impl_;
+  DownloadPage page;
+  if (limit == 0) return page;
+  // One more than asked for tells whether another page follows.
+  page.downloads = s.store->list_page(list_filter(filter), owner, after, limit + 1);
+  if (page.downloads.size() > limit) {
+    page.downloads.resize(limit);
+    page.next = ListPosition{page.downloads.back().queue_seq, page.downloads.back().id};
+  }
+  s.refresh_from_live(page.downloads);
+  return page;
 }
 
 std::optional<DownloadRecord> Manager::get_one(const std::string& id) {

@@ -13,8 +13,10 @@
 // constraint lists, and it must not change when the enum is reordered.
 #include "manager/sqlite_store.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
+#include <limits>
 #include <string_view>
 #include <utility>
 
@@ -293,6 +295,30 @@ std::vector<DownloadRecord> SqliteStore::list(ListFilter filter,
   auto q = db_.query(sql, "list downloads");
   q.bind_text(1, filter_states(filter));
   if (owner) q.bind_text(2, *owner);  // unbound stays NULL: every owner
+  return read_downloads(q);
+}
+
+std::vector<DownloadRecord> SqliteStore::list_page(ListFilter filter,
+                                                   const std::optional<std::string>& owner,
+                                                   const std::optional<ListPosition>& after,
+                                                   std::size_t limit) {
+  // Seeks by the (queue_seq, id) order that downloads_by_queue indexes, so a page costs
+  // its own rows, not the rows before it.
+  static const std::string sql = std::string(kSelectDownloads) +
+                                 "WHERE instr(?1, ',' || state || ',') > 0 "
+                                 "AND (?2 IS NULL OR owner = ?2) "
+                                 "AND (?3 IS NULL OR (queue_seq, id) > (?3, ?4)) "
+                                 "ORDER BY queue_seq, id LIMIT ?5";
+  detail::ReadSnapshot snapshot(db_);
+  auto q = db_.query(sql, "list a page of downloads");
+  q.bind_text(1, filter_states(filter));
+  if (owner) q.bind_text(2, *owner);
+  if (after) {
+    q.bind_int(3, after->queue_seq);
+    q.bind_text(4, after->id);
+  }
+  q.bind_int(5, static_cast<std::int64_t>(
+                    std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max())));
   return read_downloads(q);
 }
 

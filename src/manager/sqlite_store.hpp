@@ -22,6 +22,10 @@ class SqliteStore final : public Store {
   [[nodiscard]] std::optional<DownloadRecord> get(const std::string& id) override;
   [[nodiscard]] std::vector<DownloadRecord> list(ListFilter filter,
                                                  const std::optional<std::string>& owner) override;
+  [[nodiscard]] std::vector<DownloadRecord> list_page(ListFilter filter,
+                                                      const std::optional<std::string>& owner,
+                                                      const std::optional<ListPosition>& after,
+                                                      std::size_t limit) override;
   [[nodiscard]] std::int64_t next_queue_seq() override;
   [[nodiscard]] std::int64_t count_queued(const std::string& owner) override;
 

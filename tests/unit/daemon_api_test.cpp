@@ -175,6 +175,57 @@ TEST_CASE("api: an added download is its owner's alone", "[daemon]") {
   CHECK(body_of(f.answer("DELETE", "/history", f.alice)).at("cleared").as_int64() == 1);
 }
 
+TEST_CASE("api: the list comes in pages that neither repeat nor skip", "[daemon]") {
+  ApiFixture f;
+  std::vector<std::string> added;
+  for (int i = 0; i < 7; ++i) {
+    const Response r = f.answer("POST", "/downloads", f.alice,
+                                R"({"url": "http://127.0.0.1:9/f)" + std::to_string(i) + R"("})");
+    REQUIRE(r.status == 201);
+    added.emplace_back(body_of(r).at("id").as_string());
+  }
+  f.answer("POST", "/downloads", f.bob, R"({"url": "http://127.0.0.1:9/bobs"})");
+
+  // Three pages of at most 3, in the order of adding; a download added between two pages
+  // comes last, on the page it falls on.
+  std::vector<std::string> seen;
+  std::string after;
+  int pages = 0;
+  for (;;) {
+    std::string target = "/downloads?limit=3";
+    if (!after.empty()) target += "&after=" + after;
+    const json::value page = body_of(f.answer("GET", target, f.alice));
+    const auto& list = page.at("downloads").as_array();
+    CHECK(list.size() <= 3);
+    for (const json::value& d : list)
+      seen.emplace_back(d.at("id").as_string());
+    if (++pages == 1) {
+      const Response late =
+          f.answer("POST", "/downloads", f.alice, R"({"url": "http://127.0.0.1:9/late"})");
+      added.emplace_back(body_of(late).at("id").as_string());
+    }
+    if (page.at("next").is_null()) break;
+    after = std::string(page.at("next").as_string());
+    REQUIRE(pages < 10);
+  }
+  CHECK(pages == 3);
+  CHECK(seen == added);
+
+  // Without a limit, the first 100; the limit and the cursor are checked.
+  CHECK(body_of(f.answer("GET", "/downloads", f.alice)).at("downloads").as_array().size() == 8);
+  CHECK(body_of(f.answer("GET", "/downloads", f.alice)).at("next").is_null());
+  for (const char* bad : {"limit=0", "limit=1001", "limit=-1", "limit=ten", "after=42",
+                          "after=x-abc", "after=1-a%2Fb"}) {
+    const Response r = f.answer("GET", std::string("/downloads?") + bad, f.alice);
+    CHECK(r.status == 400);
+    CHECK(error_code(r) == "bad_request");
+  }
+  // A cursor past the end is an empty last page, not an error.
+  const json::value beyond = body_of(f.answer("GET", "/downloads?after=999999-zzz", f.alice));
+  CHECK(beyond.at("downloads").as_array().empty());
+  CHECK(beyond.at("next").is_null());
+}
+
 TEST_CASE("api: bad requests are answered 400 saying why", "[daemon]") {
   ApiFixture f;
   Response r = f.answer("POST", "/downloads", f.alice, R"({"url": "http://h/f", "x": 1})");

@@ -5,8 +5,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "../support/fetch_support.hpp"
 #include "bitflow/error.hpp"
@@ -229,6 +232,57 @@ TEST_CASE("list filters by state and owner and orders by queue_seq", "[manager][
     REQUIRE(listed.size() == 1);
     require_same(listed.front(), r);
   }
+}
+
+TEST_CASE("list_page walks list() a page at a time, seeking by queue_seq then id",
+          "[manager][store]") {
+  auto store = open_sqlite_store(":memory:");
+  // Two pairs share a queue_seq (an import can do that): the id breaks the tie.
+  const std::vector<std::tuple<const char*, const char*, DownloadState, std::int64_t>> rows{
+      {"b-tie", "alice", DownloadState::queued, 7},
+      {"a-tie", "alice", DownloadState::queued, 7},
+      {"run", "alice", DownloadState::downloading, 3},
+      {"done", "bob", DownloadState::completed, 1},
+      {"q-bob", "bob", DownloadState::queued, 9},
+      {"late", "alice", DownloadState::queued, 12},
+      {"z-tie", "bob", DownloadState::failed, 12},
+      {"paused", "alice", DownloadState::paused, 2}};
+  for (const auto& [id, owner, state, seq] : rows)
+    store->insert(make_record(id, owner, state, seq));
+
+  for (ListFilter filter : {ListFilter::all, ListFilter::active, ListFilter::queued,
+                            ListFilter::unfinished, ListFilter::finished}) {
+    for (const std::optional<std::string>& owner :
+         {std::optional<std::string>{}, std::optional<std::string>{"alice"},
+          std::optional<std::string>{"bob"}}) {
+      const auto whole = ids(store->list(filter, owner));
+      for (std::size_t size = 1; size <= whole.size() + 1; ++size) {
+        // The SQLite seek and the interface's default (filtering list()) page alike.
+        for (bool seek : {true, false}) {
+          std::vector<std::string> walked;
+          std::optional<ListPosition> after;
+          for (int pages = 0; pages < 20; ++pages) {
+            auto page = seek ? store->list_page(filter, owner, after, size)
+                             : store->Store::list_page(filter, owner, after, size);
+            REQUIRE(page.size() <= size);
+            for (const DownloadRecord& r : page)
+              walked.push_back(r.id);
+            if (page.size() < size) break;
+            after = ListPosition{page.back().queue_seq, page.back().id};
+          }
+          CAPTURE(static_cast<int>(filter), owner.value_or("*"), size, seek);
+          CHECK(walked == whole);
+        }
+      }
+    }
+  }
+  using V = std::vector<std::string>;
+  CHECK(ids(store->list_page(ListFilter::queued, "alice", ListPosition{7, "a-tie"}, 5)) ==
+        V{"b-tie", "late"});
+  CHECK(store->list_page(ListFilter::all, std::nullopt, ListPosition{12, "z-tie"}, 5).empty());
+  // A position that is no download's still seeks: a page's end may have been removed since.
+  CHECK(ids(store->list_page(ListFilter::all, std::nullopt, ListPosition{8, "gone"}, 5)) ==
+        V{"q-bob", "late", "z-tie"});
 }
 
 TEST_CASE("next_queue_seq grows past every number it gave and every stored one",

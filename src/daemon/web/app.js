@@ -174,9 +174,18 @@ function render() {
 async function loadDownloads() {
   const filter = state.filter;
   try {
-    const answer = await api('GET', '/downloads?filter=' + encodeURIComponent(filter));
-    if (filter !== state.filter) return;  // a tab clicked meanwhile has its own request
-    state.downloads = new Map(answer.downloads.map((d) => [d.id, d]));
+    // The list comes a page at a time; "next" names where the following page starts.
+    const downloads = [];
+    let after = null;
+    do {
+      let path = '/downloads?limit=1000&filter=' + encodeURIComponent(filter);
+      if (after !== null) path += '&after=' + encodeURIComponent(after);
+      const answer = await api('GET', path);
+      if (filter !== state.filter) return;  // a tab clicked meanwhile has its own request
+      downloads.push(...answer.downloads);
+      after = answer.next;
+    } while (after);
+    state.downloads = new Map(downloads.map((d) => [d.id, d]));
     render();
   } catch (e) { showError(e); }
 }
