@@ -8,6 +8,7 @@
 // (RemoteWatchers) take the same way to the webhooks and listeners, without a record stored.
 #include "bitflow/manager.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -74,6 +75,12 @@ std::string name_from_source(const std::string& source) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// Lists are in queue order: queue_seq, then id. `a` and `b` are records or positions.
+template <typename A, typename B>
+bool listed_before(const A& a, const B& b) {
+  return a.queue_seq != b.queue_seq ? a.queue_seq < b.queue_seq : a.id < b.id;
+}
+
 bool is_active(S s) {
   return s == S::downloading || s == S::uploading;
 }
@@ -121,6 +128,7 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
   asio::steady_timer ticker;
   bool schedule_posted = false;
   bool running = false;
+  bool loaded = false;  // `live` holds every unfinished download of the store
 
   Impl(asio::io_context& context, ManagerOptions o, std::unique_ptr<Store> s, Session* sess)
       : io(context),
@@ -215,6 +223,29 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // ---- lookups ------------------------------------------------------------------------
+
+  // A page of the unfinished downloads in `states`, from memory: every one of them is in
+  // `live`, so a list request (the API's most frequent) costs no store query for them.
+  std::vector<DownloadRecord> live_page(const std::set<S>& states,
+                                        const std::optional<std::string>& owner,
+                                        const std::optional<ListPosition>& after,
+                                        std::size_t limit) const {
+    std::vector<const DownloadRecord*> found;
+    for (const auto& [id, r] : live) {
+      if (!states.count(r.state) || (owner && r.owner != *owner)) continue;
+      if (after && !listed_before(*after, r)) continue;
+      found.push_back(&r);
+    }
+    const std::size_t count = std::min(limit, found.size());
+    std::partial_sort(
+        found.begin(), found.begin() + static_cast<std::ptrdiff_t>(count), found.end(),
+        [](const DownloadRecord* a, const DownloadRecord* b) { return listed_before(*a, *b); });
+    std::vector<DownloadRecord> page;
+    page.reserve(count);
+    for (std::size_t i = 0; i < count; ++i)
+      page.push_back(*found[i]);
+    return page;
+  }
 
   // Listed records: the running downloads' rates and progress are fresher in memory.
   void refresh_from_live(std::vector<DownloadRecord>& records) const {
@@ -510,6 +541,7 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
       live.emplace(r.id, std::move(r));
     for (DownloadRecord& r : store->list(ListFilter::finished, std::nullopt))
       if (r.state == S::failed && r.retry_at != 0) live.emplace(r.id, std::move(r));
+    loaded = true;
   }
 };
 
@@ -673,13 +705,33 @@ DownloadPage Manager::get_page(Filter filter, const std::optional<std::string>& 
   auto& s = *impl_;
   DownloadPage page;
   if (limit == 0) return page;
-  // One more than asked for tells whether another page follows.
-  page.downloads = s.store->list_page(list_filter(filter), owner, after, limit + 1);
+  // One more than asked for tells whether another page follows. Once loaded, the
+  // unfinished downloads come from memory; only finished ones need the store.
+  const std::size_t wanted = limit + 1;
+  if (!s.loaded || filter == Filter::finished) {
+    page.downloads = s.store->list_page(list_filter(filter), owner, after, wanted);
+    s.refresh_from_live(page.downloads);
+  } else if (filter == Filter::active) {
+    page.downloads = s.live_page({S::downloading, S::uploading}, owner, after, wanted);
+  } else if (filter == Filter::queued) {
+    page.downloads = s.live_page({S::queued}, owner, after, wanted);
+  } else {
+    // Both halves are the first `wanted` of theirs after `after`: merged, so are these.
+    auto unfinished =
+        s.live_page({S::queued, S::downloading, S::uploading, S::paused}, owner, after, wanted);
+    auto finished = s.store->list_page(ListFilter::finished, owner, after, wanted);
+    s.refresh_from_live(finished);
+    page.downloads.reserve(unfinished.size() + finished.size());
+    std::merge(std::make_move_iterator(unfinished.begin()),
+               std::make_move_iterator(unfinished.end()), std::make_move_iterator(finished.begin()),
+               std::make_move_iterator(finished.end()), std::back_inserter(page.downloads),
+               listed_before<DownloadRecord, DownloadRecord>);
+    if (page.downloads.size() > wanted) page.downloads.resize(wanted);
+  }
   if (page.downloads.size() > limit) {
     page.downloads.resize(limit);
     page.next = ListPosition{page.downloads.back().queue_seq, page.downloads.back().id};
   }
-  s.refresh_from_live(page.downloads);
   return page;
 }
 

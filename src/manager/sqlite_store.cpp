@@ -52,22 +52,22 @@ std::optional<DownloadState> state_from_name(std::string_view text) noexcept {
   return std::nullopt;
 }
 
-// The states of each ListFilter, as ",a,b," so that SQL's instr() can test membership with
-// one bound parameter (and so one cached statement serves every filter).
+// The filter's states as an SQL list, "('queued', 'paused')". Written into the statement
+// rather than bound, so that `state IN (...)` can seek the downloads_by_owner index.
 std::string_view filter_states(ListFilter filter) noexcept {
   switch (filter) {
     case ListFilter::all:
       break;
     case ListFilter::active:
-      return ",downloading,uploading,";
+      return "('downloading', 'uploading')";
     case ListFilter::queued:
-      return ",queued,";
+      return "('queued')";
     case ListFilter::unfinished:
-      return ",queued,downloading,uploading,paused,";
+      return "('queued', 'downloading', 'uploading', 'paused')";
     case ListFilter::finished:
-      return ",completed,failed,removed,";
+      return "('completed', 'failed', 'removed')";
   }
-  return ",queued,downloading,uploading,paused,completed,failed,removed,";
+  return "('queued', 'downloading', 'uploading', 'paused', 'completed', 'failed', 'removed')";
 }
 
 std::string join_priorities(const std::vector<int>& priorities) {
@@ -288,36 +288,43 @@ std::optional<DownloadRecord> SqliteStore::get(const std::string& id) {
 
 std::vector<DownloadRecord> SqliteStore::list(ListFilter filter,
                                               const std::optional<std::string>& owner) {
-  static const std::string sql = std::string(kSelectDownloads) +
-                                 "WHERE instr(?1, ',' || state || ',') > 0 "
-                                 "AND (?2 IS NULL OR owner = ?2) ORDER BY queue_seq, id";
-  detail::ReadSnapshot snapshot(db_);
-  auto q = db_.query(sql, "list downloads");
-  q.bind_text(1, filter_states(filter));
-  if (owner) q.bind_text(2, *owner);  // unbound stays NULL: every owner
-  return read_downloads(q);
+  return list_page(filter, owner, std::nullopt, std::numeric_limits<std::size_t>::max());
 }
 
 std::vector<DownloadRecord> SqliteStore::list_page(ListFilter filter,
                                                    const std::optional<std::string>& owner,
                                                    const std::optional<ListPosition>& after,
                                                    std::size_t limit) {
-  // Seeks by the (queue_seq, id) order that downloads_by_queue indexes, so a page costs
-  // its own rows, not the rows before it.
-  static const std::string sql = std::string(kSelectDownloads) +
-                                 "WHERE instr(?1, ',' || state || ',') > 0 "
-                                 "AND (?2 IS NULL OR owner = ?2) "
-                                 "AND (?3 IS NULL OR (queue_seq, id) > (?3, ?4)) "
-                                 "ORDER BY queue_seq, id LIMIT ?5";
+  // Seeks by the (queue_seq, id) order that downloads_by_queue indexes (or, for one owner,
+  // downloads_by_owner), so a page costs its own rows, not the rows before it. Conditions
+  // that do not apply are left out of the text, not made true by a NULL, since SQLite plans
+  // a statement before its values are bound: there is one prepared statement per shape.
+  // The connection's statement cache keeps the text by reference (Db::query): each
+  // shape's text is made once and lives as long as the program.
+  static const auto shapes = [] {
+    std::array<std::string, 5 * 4> texts;
+    for (ListFilter f : {ListFilter::all, ListFilter::active, ListFilter::queued,
+                         ListFilter::unfinished, ListFilter::finished})
+      for (std::size_t with_owner = 0; with_owner < 2; ++with_owner)
+        for (std::size_t with_after = 0; with_after < 2; ++with_after) {
+          std::string& text = texts[static_cast<std::size_t>(f) * 4 + with_owner * 2 + with_after];
+          text = std::string(kSelectDownloads) + "WHERE state IN " + std::string(filter_states(f));
+          if (with_owner) text += " AND owner = ?1";
+          if (with_after) text += " AND (queue_seq, id) > (?2, ?3)";
+          text += " ORDER BY queue_seq, id LIMIT ?4";
+        }
+    return texts;
+  }();
+  const std::string& sql = shapes.at(static_cast<std::size_t>(filter) * 4 +
+                                     (owner ? std::size_t{2} : 0) + (after ? std::size_t{1} : 0));
   detail::ReadSnapshot snapshot(db_);
-  auto q = db_.query(sql, "list a page of downloads");
-  q.bind_text(1, filter_states(filter));
-  if (owner) q.bind_text(2, *owner);
+  auto q = db_.query(sql, "list downloads");
+  if (owner) q.bind_text(1, *owner);
   if (after) {
-    q.bind_int(3, after->queue_seq);
-    q.bind_text(4, after->id);
+    q.bind_int(2, after->queue_seq);
+    q.bind_text(3, after->id);
   }
-  q.bind_int(5, static_cast<std::int64_t>(
+  q.bind_int(4, static_cast<std::int64_t>(
                     std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max())));
   return read_downloads(q);
 }

@@ -334,6 +334,75 @@ TEST_CASE("the queue survives a restart in order; what ran starts again", "[mana
   CHECK(m->get_one(ids[0])->attempts == 1);  // a restart continues its attempt
 }
 
+namespace {
+
+// get_page walked to the end, `size` at a time, as the ids it listed.
+std::vector<std::string> walk_pages(Manager& m, Filter filter,
+                                    const std::optional<std::string>& owner, std::size_t size) {
+  std::vector<std::string> ids;
+  std::optional<ListPosition> after;
+  for (int pages = 0; pages < 100; ++pages) {
+    DownloadPage page = m.get_page(filter, owner, after, size);
+    CHECK(page.downloads.size() <= size);
+    for (const DownloadRecord& r : page.downloads)
+      ids.push_back(r.id);
+    if (!page.next) break;
+    CHECK(page.downloads.size() == size);
+    after = page.next;
+  }
+  return ids;
+}
+
+std::vector<std::string> ids_of(const std::vector<DownloadRecord>& records) {
+  std::vector<std::string> ids;
+  for (const DownloadRecord& r : records)
+    ids.push_back(r.id);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("pages of every filter list what get_all lists, before and after a restart",
+          "[manager]") {
+  Fixture f;
+  auto o = f.options();
+  o.max_active = 2;
+  const auto check_pages = [&](Manager& m) {
+    for (Filter filter : {Filter::all, Filter::active, Filter::queued, Filter::finished})
+      for (const std::optional<std::string>& owner :
+           {std::optional<std::string>{}, std::optional<std::string>{"alice"},
+            std::optional<std::string>{"bob"}}) {
+        const auto whole = ids_of(m.get_all(filter, owner));
+        for (std::size_t size :
+             {std::size_t{1}, std::size_t{2}, std::size_t{5}, whole.size() + 1}) {
+          CAPTURE(static_cast<int>(filter), owner.value_or("*"), size);
+          CHECK(walk_pages(m, filter, owner, size) == whole);
+        }
+      }
+  };
+  std::vector<std::string> ids;
+  {
+    auto m = f.make(o);
+    m->start();
+    AddOptions a, b;
+    a.owner = "alice";
+    b.owner = "bob";
+    ids.push_back(m->add("fake://done?size=10", a));
+    REQUIRE(f.wait_state(*m, ids.back(), DownloadState::completed));
+    for (int i = 0; i < 6; ++i)
+      ids.push_back(m->add("fake://q" + std::to_string(i) + "?gate=q", i % 3 ? a : b));
+    REQUIRE(run_until(f.io, [&] { return m->get_all(Filter::active).size() == 2; }));
+    m->pause(ids.back());
+    CHECK(m->get_all(Filter::queued).size() == 3);
+    check_pages(*m);
+    CHECK(m->get_page(Filter::all, std::nullopt, std::nullopt, 0).downloads.empty());
+  }  // gone without shutdown, as after a crash
+  auto m = f.make(o);
+  check_pages(*m);  // not started: everything from the store
+  m->start();
+  check_pages(*m);
+}
+
 TEST_CASE("a listener that throws does not hurt the manager or the others", "[manager]") {
   Fixture f;
   auto m = f.make(f.options());
